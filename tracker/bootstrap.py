@@ -1,0 +1,126 @@
+"""The composition root: settings, configuration, database, fetcher and sender, wired once.
+
+Entrypoints (the CLI, Celery workers, the web app) build one `Tracker` each and pass its
+parts to the services; nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from tracker.config.loader import Config, ConfigStore
+from tracker.delivery.apprise_sender import AppriseSender
+from tracker.domain.sources import SourceSpec
+from tracker.services.runtime import Runtime
+from tracker.settings import Settings, load_settings
+from tracker.sources.http import FetchLimits, FetchRequest, FetchResult, fetch_all
+from tracker.storage.database import Database
+from tracker.storage.schema import ensure_current
+
+
+def utcnow() -> datetime:
+    """Return the current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def source_specs(config: Config) -> list[SourceSpec]:
+    """Return the configured sources as the core sees them."""
+    return [
+        SourceSpec(
+            id=s.id, kind=s.kind, url=s.url, interval=s.interval, topics=tuple(s.topics),
+            speaker=s.speaker, name=s.name, enabled=s.enabled, headers=dict(s.headers),
+        )
+        for s in config.sources
+    ]
+
+
+def fetch_limits(settings: Settings) -> FetchLimits:
+    """Return the fetch limits the settings ask for."""
+    return FetchLimits(
+        connect_timeout=settings.fetch_connect_timeout, read_timeout=settings.fetch_read_timeout,
+        total_timeout=settings.fetch_total_timeout, max_body_bytes=settings.max_body_bytes,
+        max_redirects=settings.max_redirects, concurrency=settings.fetch_concurrency,
+        user_agent=settings.user_agent,
+    )
+
+
+@dataclass
+class Tracker:
+    """One process's wiring. The database and sender are created on first use (after a fork)."""
+
+    settings: Settings
+    config_store: ConfigStore
+    _db: Database | None = field(default=None, init=False)
+    _sender: AppriseSender | None = field(default=None, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    @property
+    def db(self) -> Database:
+        """Return the database, connecting on first use."""
+        with self._lock:
+            if self._db is None:
+                self._db = Database(self.settings.database)
+            return self._db
+
+    def checked_db(self) -> Database:
+        """Return the database after checking its schema is current (for long-running processes)."""
+        db = self.db
+        ensure_current(db.engine)
+        return db
+
+    @property
+    def sender(self) -> AppriseSender:
+        """Return the alert sender."""
+        with self._lock:
+            if self._sender is None:
+                self._sender = AppriseSender(timeout=float(self.settings.delivery_time_limit) * 0.8)
+            return self._sender
+
+    def config(self) -> Config:
+        """Return the current configuration (reloaded when its files change)."""
+        return self.config_store.get()
+
+    def runtime(self) -> Runtime:
+        """Return the runtime values for the services, from the current configuration."""
+        config, s = self.config(), self.settings
+        return Runtime(
+            topics=config.topics,
+            routes=config.routes,
+            channels={cid: c.url.get_secret_value() for cid, c in config.channels.items()},
+            sources=source_specs(config),
+            failing_after=s.failing_after,
+            max_backoff=s.max_backoff_seconds,
+            lease_seconds=s.lease_seconds,
+            batch_size=s.batch_size,
+            max_batches=s.max_batches_per_tick,
+            queue_lease=s.queue_lease_seconds,
+            delivery_lease=s.delivery_lease_seconds,
+            relay_batch=s.relay_batch,
+            retry_schedule=s.delivery_retry_schedule,
+            limits=fetch_limits(s),
+        )
+
+    @staticmethod
+    def fetch(requests: Sequence[FetchRequest], limits: FetchLimits) -> list[FetchResult]:
+        """Fetch a batch over HTTP."""
+        return fetch_all(requests, limits)
+
+    def after_fork(self) -> None:
+        """Drop connections inherited from a parent process."""
+        with self._lock:
+            if self._db is not None:
+                self._db.dispose()
+                self._db = None
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.after_fork()
+
+
+def bootstrap(settings: Settings | None = None) -> Tracker:
+    """Build the wiring from the environment (or the settings given)."""
+    settings = settings or load_settings()
+    return Tracker(settings=settings, config_store=ConfigStore(settings.config_dir))

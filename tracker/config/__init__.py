@@ -1,0 +1,1 @@
+"""Configuration files (sources, topics, alerts): loaded, validated, errors located."""

@@ -1,0 +1,221 @@
+"""Load the configuration directory: every file validated, cross-references checked.
+
+Errors are collected across all files and raised together as one ConfigError, each naming
+its file, line and field, so a user fixes them in one pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from tracker.config.errors import ConfigError, ConfigProblem
+from tracker.config.models import AlertsFile, ChannelConfig, SourceConfig, SourcesFile, TopicFile
+from tracker.config.yamlfile import Loc, YamlDocument, load_yaml
+from tracker.domain.routing import Route
+from tracker.domain.topics import Topic
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated configuration, with the domain objects built from it."""
+
+    sources: list[SourceConfig]
+    topics: list[Topic]
+    channels: dict[str, ChannelConfig]
+    routes: list[Route]
+    digest: str
+    warnings: list[str] = field(default_factory=list)
+
+    def source(self, source_id: str) -> SourceConfig | None:
+        """Return the source with this id, if configured."""
+        return next((s for s in self.sources if s.id == source_id), None)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _validate(model: type[M], doc: YamlDocument, problems: list[ConfigProblem]) -> M | None:
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, dict):
+        problems.append(ConfigProblem(doc.path, 1, "", "expected a mapping at the top level"))
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            loc: Loc = tuple(p for p in error["loc"] if isinstance(p, str | int))
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(ConfigProblem(doc.path, doc.line_of(loc), _field(loc), message))
+        return None
+
+
+def _load(path: Path, model: type[M], problems: list[ConfigProblem]) -> tuple[M | None, YamlDocument | None]:
+    try:
+        doc = load_yaml(path)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+        return None, None
+    return _validate(model, doc, problems), doc
+
+
+def _duplicates(
+    ids: Iterable[tuple[str, Loc]], doc: YamlDocument, what: str, problems: list[ConfigProblem]
+) -> None:
+    seen: set[str] = set()
+    for ident, loc in ids:
+        if ident in seen:
+            problems.append(ConfigProblem(doc.path, doc.line_of(loc), _field(loc), f"duplicate {what} id {ident!r}"))
+        seen.add(ident)
+
+
+def _topic_files(config_dir: Path) -> list[Path]:
+    topics_dir = config_dir / "topics"
+    return sorted(topics_dir.glob("*.yaml")) + sorted(topics_dir.glob("*.yml")) if topics_dir.is_dir() else []
+
+
+def config_files(config_dir: Path) -> list[Path]:
+    """Return every file the configuration is read from, existing or not."""
+    return [config_dir / "sources.yaml", config_dir / "alerts.yaml", *_topic_files(config_dir)]
+
+
+def _digest(files: list[Path]) -> str:
+    sha = hashlib.sha256()
+    for path in files:
+        sha.update(str(path.name).encode())
+        sha.update(path.read_bytes() if path.is_file() else b"\0missing")
+    return sha.hexdigest()
+
+
+def _load_topics(config_dir: Path, problems: list[ConfigProblem]) -> list[Topic]:
+    topics: dict[str, Topic] = {}
+    for path in _topic_files(config_dir):
+        parsed, doc = _load(path, TopicFile, problems)
+        if parsed is None or doc is None:
+            continue
+        if parsed.id in topics:
+            problems.append(ConfigProblem(doc.path, doc.line_of(("id",)), "id", f"duplicate topic id {parsed.id!r}"))
+            continue
+        rel = parsed.relevance
+        topics[parsed.id] = Topic(parsed.id, parsed.name, tuple(rel.terms), tuple(rel.exclude), rel.min_matches)
+    return list(topics.values())
+
+
+def _check_sources(sources: SourcesFile, doc: YamlDocument, topic_ids: set[str], problems: list[ConfigProblem]) -> None:
+    _duplicates(((s.id, ("sources", i, "id")) for i, s in enumerate(sources.sources)), doc, "source", problems)
+    for i, source in enumerate(sources.sources):
+        for j, topic in enumerate(source.topics):
+            if topic not in topic_ids:
+                loc: Loc = ("sources", i, "topics", j)
+                known = ", ".join(sorted(topic_ids)) or "none: add config/topics/<id>.yaml"
+                problems.append(ConfigProblem(doc.path, doc.line_of(loc), _field(loc), f"unknown topic {topic!r} (known: {known})"))
+
+
+def _check_alerts(alerts: AlertsFile, doc: YamlDocument, problems: list[ConfigProblem]) -> None:
+    _duplicates(((c.id, ("channels", i, "id")) for i, c in enumerate(alerts.channels)), doc, "channel", problems)
+    channel_ids = {c.id for c in alerts.channels}
+    for i, route in enumerate(alerts.routes):
+        for j, channel in enumerate(route.channels):
+            if channel not in channel_ids:
+                loc: Loc = ("routes", i, "channels", j)
+                problems.append(ConfigProblem(doc.path, doc.line_of(loc), _field(loc), f"unknown channel {channel!r}"))
+
+
+def _routes(alerts: AlertsFile) -> list[Route]:
+    return [
+        Route(
+            channels=tuple(r.channels),
+            types=tuple(r.match.types),
+            topics=tuple(r.match.topics),
+            severities=tuple(s.value for s in r.match.severities),
+            sources=tuple(r.match.sources),
+        )
+        for r in alerts.routes
+    ]
+
+
+def load_config(config_dir: Path) -> Config:
+    """Load and validate every file under `config_dir`; raise ConfigError listing all problems."""
+    if not config_dir.is_dir():
+        raise ConfigError([ConfigProblem(str(config_dir), None, "", "configuration directory not found (set TRACKER_CONFIG_DIR)")])
+    problems: list[ConfigProblem] = []
+    warnings: list[str] = []
+    topics = _load_topics(config_dir, problems)
+    sources_path = config_dir / "sources.yaml"
+    sources: SourcesFile | None = SourcesFile()
+    if sources_path.is_file():
+        sources, sources_doc = _load(sources_path, SourcesFile, problems)
+        if sources is not None and sources_doc is not None:
+            _check_sources(sources, sources_doc, {t.id for t in topics}, problems)
+    else:
+        warnings.append(f"{sources_path}: not found; no sources will be polled")
+    alerts_path = config_dir / "alerts.yaml"
+    alerts: AlertsFile | None = AlertsFile()
+    if alerts_path.is_file():
+        alerts, alerts_doc = _load(alerts_path, AlertsFile, problems)
+        if alerts is not None and alerts_doc is not None:
+            _check_alerts(alerts, alerts_doc, problems)
+    else:
+        warnings.append(f"{alerts_path}: not found; events are stored but alert no channel")
+    if problems or sources is None or alerts is None:
+        raise ConfigError(problems)
+    return Config(
+        sources=list(sources.sources),
+        topics=topics,
+        channels={c.id: c for c in alerts.channels},
+        routes=_routes(alerts),
+        digest=_digest(config_files(config_dir)),
+        warnings=warnings,
+    )
+
+
+class ConfigStore:
+    """The current configuration of a long-running process, reloaded when a file changes.
+
+    A reload that fails keeps the last good configuration (and the error is reported), so a
+    half-saved edit never stops polling.
+    """
+
+    def __init__(self, config_dir: Path) -> None:
+        self._dir = config_dir
+        self._lock = threading.Lock()
+        self._stamp: tuple[tuple[str, float, int], ...] | None = None
+        self._config: Config | None = None
+        self.last_error: ConfigError | None = None
+
+    def _current_stamp(self) -> tuple[tuple[str, float, int], ...]:
+        stamp = []
+        for path in config_files(self._dir):
+            try:
+                st = path.stat()
+                stamp.append((str(path), st.st_mtime, st.st_size))
+            except OSError:
+                stamp.append((str(path), 0.0, -1))
+        return tuple(stamp)
+
+    def get(self) -> Config:
+        """Return the configuration, reloading it first if any file changed since last time."""
+        with self._lock:
+            stamp = self._current_stamp()
+            if self._config is None or stamp != self._stamp:
+                try:
+                    self._config = load_config(self._dir)
+                    self.last_error = None
+                except ConfigError as exc:
+                    if self._config is None:
+                        raise
+                    self.last_error = exc
+                self._stamp = stamp
+            return self._config

@@ -1,0 +1,137 @@
+"""The shapes of the configuration files, as pydantic models (validated on load)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+)
+
+from tracker.domain.events import EVENT_TYPES, Severity
+
+_ID = r"^[a-z0-9][a-z0-9._-]{0,99}$"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"": 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+MIN_INTERVAL = 10
+MAX_INTERVAL = 7 * 86400
+
+
+def parse_duration(value: object) -> object:
+    """Accept seconds as a number, or a string such as `90`, `5m`, `1h`, `1d`."""
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if not match:
+            raise ValueError(f"not a duration: {value!r} (use seconds, or e.g. 5m, 1h, 1d)")
+        return float(match.group(1)) * _UNIT_SECONDS[(match.group(2) or "").lower()]
+    return value
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {value!r}")
+    return value
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+Identifier = Annotated[str, Field(pattern=_ID)]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo in a config file must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceConfig(Strict):
+    """One watched source."""
+
+    id: Identifier
+    kind: Literal["feed"]
+    url: HttpUrl
+    interval: Duration = Field(default=300, ge=MIN_INTERVAL, le=MAX_INTERVAL)
+    topics: list[Identifier] = Field(min_length=1)
+    speaker: str | None = None
+    name: str | None = None
+    enabled: bool = True
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+class SourcesFile(Strict):
+    """`sources.yaml`."""
+
+    sources: list[SourceConfig] = Field(default_factory=list)
+
+
+class RelevanceConfig(Strict):
+    """Which statements belong to a topic."""
+
+    terms: list[Annotated[str, Field(min_length=2)]] = Field(min_length=1)
+    exclude: list[Annotated[str, Field(min_length=2)]] = Field(default_factory=list)
+    min_matches: int = Field(default=1, ge=1)
+
+
+class TopicFile(Strict):
+    """`topics/<id>.yaml`."""
+
+    id: Identifier
+    name: str
+    description: str = ""
+    relevance: RelevanceConfig
+
+
+class ChannelConfig(Strict):
+    """An alert channel: any apprise URL. The URL carries tokens, so it is a secret."""
+
+    id: Identifier
+    url: SecretStr
+    tags: list[str] = Field(default_factory=list)
+
+    @field_validator("url")
+    @classmethod
+    def _has_scheme(cls, value: SecretStr) -> SecretStr:
+        if "://" not in value.get_secret_value():
+            raise ValueError("not an apprise URL (expected scheme://...)")
+        return value
+
+
+def _event_type_glob(value: str) -> str:
+    if not any(re.fullmatch(value.replace(".", r"\.").replace("*", ".*"), t) for t in EVENT_TYPES):
+        raise ValueError(f"matches no event type: {value!r} (types: {', '.join(EVENT_TYPES)})")
+    return value
+
+
+class RouteMatch(Strict):
+    """What a route matches; every criterion given must hold, an empty one matches all."""
+
+    types: list[Annotated[str, AfterValidator(_event_type_glob)]] = Field(default_factory=list)
+    topics: list[Identifier] = Field(default_factory=list)
+    severities: list[Severity] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+
+
+class RouteConfig(Strict):
+    """Send matching events to channels."""
+
+    match: RouteMatch = Field(default_factory=RouteMatch)
+    channels: list[Identifier] = Field(min_length=1)
+
+
+class AlertsFile(Strict):
+    """`alerts.yaml`."""
+
+    channels: list[ChannelConfig] = Field(default_factory=list)
+    routes: list[RouteConfig] = Field(default_factory=list)
+
+
+SourceKind = Literal["feed"]

@@ -1,0 +1,1 @@
+"""Delivery adapters: send a rendered alert to one channel (apprise)."""

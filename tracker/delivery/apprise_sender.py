@@ -1,0 +1,89 @@
+"""Send one alert to one apprise URL and say exactly how it went, without leaking the URL.
+
+Each channel is sent on its own Apprise object, so one failing service never holds up or
+hides the outcome of another. Apprise's own logger is silenced: its messages come back in
+the per-service result instead, scrubbed of anything secret in the URL.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from tracker.delivery.console import register_console_plugin
+
+_NOTIFY_TYPE = {"flash": "failure", "urgent": "warning", "routine": "info"}
+_MIN_SECRET_LEN = 4
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """How a send went: `error` is None on success, a secret-free reason otherwise."""
+
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        """Return whether the alert was accepted."""
+        return self.error is None
+
+
+def secret_parts(url: str) -> list[str]:
+    """Return the parts of an apprise URL that may be credentials (to scrub from any text)."""
+    parts = urlsplit(url)
+    candidates = [parts.username or "", parts.password or ""]
+    candidates += [unquote(seg) for seg in parts.path.split("/")]
+    candidates += [unquote(value) for _key, value in parse_qsl(parts.query)]
+    if "@" not in parts.netloc:  # many services carry a token where a host would be
+        candidates.append(parts.netloc)
+    return sorted({c for c in candidates if len(c) >= _MIN_SECRET_LEN}, key=len, reverse=True)
+
+
+def scrub(text: str, url: str) -> str:
+    """Return `text` with the URL and each of its secret-looking parts replaced by `***`."""
+    for secret in [url, *secret_parts(url)]:
+        text = text.replace(secret, "***")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class AppriseSender:
+    """Sends alerts through apprise, one URL at a time."""
+
+    def __init__(self, timeout: float = 30.0) -> None:
+        self.timeout = timeout
+        register_console_plugin()
+        quiet = logging.getLogger("apprise")
+        quiet.propagate = False
+        quiet.handlers[:] = [logging.NullHandler()]
+
+    def send(self, url: str, *, title: str, body: str, severity: str) -> SendResult:
+        """Send to `url`; never raise for a delivery problem, return it."""
+        import apprise
+
+        notifier = apprise.Apprise()
+        if not notifier.add(url):
+            return SendResult("the channel URL is not a valid apprise URL")
+        try:
+            result = notifier.notify(
+                body=body, title=title, notify_type=_NOTIFY_TYPE.get(severity, "info"),
+                body_format="text", timeout=self.timeout, log_level=logging.INFO,
+            )
+        except Exception as exc:  # a plugin bug must not kill the worker; report it
+            return SendResult(scrub(f"{type(exc).__name__}: {exc}", url))
+        if result:
+            return SendResult(None)
+        return SendResult(scrub(self._reason(result), url))
+
+    @staticmethod
+    def _reason(result: object) -> str:
+        messages = [
+            str(getattr(entry, "message", entry))
+            for entry in getattr(result, "logs", list)()
+            if logging.getLevelName(str(getattr(entry, "level", "WARNING"))) >= logging.WARNING
+        ]
+        if messages:
+            return messages[-1]
+        status = getattr(result, "status", "failure")
+        return f"apprise reported {getattr(status, 'name', status)}".lower()

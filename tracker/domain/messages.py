@@ -1,0 +1,88 @@
+"""Alert messages: the title and body a person reads for each kind of event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+_EXCERPT_CHARS = 600
+
+
+@dataclass(frozen=True)
+class Message:
+    """A rendered alert: one line of title, a plain-text body."""
+
+    title: str
+    body: str
+    severity: str
+
+
+def _excerpt(text: str, limit: int = _EXCERPT_CHARS) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut + " ..."
+
+
+def _footer(data: dict[str, Any]) -> str:
+    statement = data.get("statement", {})
+    source = data.get("source", {})
+    lines = []
+    if statement.get("url"):
+        lines.append(statement["url"])
+    via = source.get("speaker") or source.get("id", "")
+    meta = [f"source: {via}"] if via else []
+    if data.get("topics"):
+        meta.append("topics: " + ", ".join(data["topics"]))
+    if statement.get("published"):
+        meta.append("published " + statement["published"][:16].replace("T", " "))
+    if meta:
+        lines.append(" | ".join(meta))
+    return "\n".join(lines)
+
+
+def _statement_new(data: dict[str, Any]) -> tuple[str, str]:
+    statement = data["statement"]
+    body = _excerpt(statement.get("text") or "") or "(no text yet: the source gave a title only)"
+    return f"New statement: {statement['title']}", f"{body}\n\n{_footer(data)}"
+
+
+def _statement_edited(data: dict[str, Any]) -> tuple[str, str]:
+    statement = data["statement"]
+    label = "Text published" if data.get("edit") == "text_added" else "Edited"
+    return f"{label}: {statement['title']}", f"{data.get('diff', '')}\n\n{_footer(data)}"
+
+
+def _source_failing(data: dict[str, Any]) -> tuple[str, str]:
+    source = data["source"]
+    return (
+        f"Source failing: {source['id']}",
+        f"{data['consecutive_failures']} failed polls in a row. Last error: {data['error']}\n"
+        f"{source.get('url', '')}",
+    )
+
+
+def _source_recovered(data: dict[str, Any]) -> tuple[str, str]:
+    source = data["source"]
+    return f"Source recovered: {source['id']}", f"Polling works again.\n{source.get('url', '')}"
+
+
+_RENDERERS: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
+    "statement.new": _statement_new,
+    "statement.edited": _statement_edited,
+    "source.failing": _source_failing,
+    "source.recovered": _source_recovered,
+}
+
+
+def render(event_type: str, severity: str, data: dict[str, Any]) -> Message:
+    """Return the alert for an event; unknown types get a generic one rather than nothing."""
+    renderer = _RENDERERS.get(event_type)
+    if renderer is None:
+        title, body = event_type, _excerpt(str(data.get("summary", "")))
+    else:
+        title, body = renderer(data)
+    prefix = "" if severity == "routine" else f"[{severity.upper()}] "
+    return Message(title=prefix + title, body=body.strip(), severity=severity)

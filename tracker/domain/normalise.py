@@ -1,0 +1,94 @@
+"""Text normalisation and fingerprints: what counts as "the same text" for change detection.
+
+Two layers: `clean_text` keeps a readable text (quotes, dashes, whitespace and repeated
+paragraphs tidied), `fingerprint` hashes a canonical form of it that ignores case and
+punctuation, so a typographic fix or a re-encoded quote is not a change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+_TRANSLATE = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u2015": "-", "\u2212": "-",
+        "\u2026": "...",
+        "\u00a0": " ", "\u2007": " ", "\u202f": " ",
+        "\u00ad": None, "\u200b": None, "\u200c": None, "\u200d": None, "\ufeff": None,
+    }
+)
+_SPACES = re.compile(r"[ \t\f\v]+")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n+")
+_NON_WORD = re.compile(r"[^\w]+")
+# A description that only repeats the title behind a short label ("White House Briefing/
+# Statement: <title>") carries no text of its own; feeds fill it in later.
+_PLACEHOLDER_MAX_WORDS = 6
+
+TRACKING_PARAMETERS = frozenset(
+    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid", "_ga", "ref_src"}
+)
+
+
+def clean_text(raw: str) -> str:
+    """Return `raw` with unified quotes and dashes, collapsed spaces and no repeated paragraphs."""
+    text = unicodedata.normalize("NFKC", raw).translate(_TRANSLATE)
+    paragraphs: list[str] = []
+    seen: set[str] = set()
+    for block in _PARAGRAPH_BREAK.split(text.replace("\r\n", "\n").replace("\r", "\n")):
+        lines = (_SPACES.sub(" ", line).strip() for line in block.split("\n"))
+        paragraph = " ".join(line for line in lines if line)
+        if paragraph and paragraph not in seen:
+            seen.add(paragraph)
+            paragraphs.append(paragraph)
+    return "\n\n".join(paragraphs)
+
+
+def canonical_words(text: str) -> str:
+    """Return the case- and punctuation-free form of `text` that fingerprints compare."""
+    return _NON_WORD.sub(" ", clean_text(text).casefold()).strip()
+
+
+def body_text(title: str, text: str) -> str:
+    """Return the statement body, empty when it is only a label plus the title."""
+    cleaned = clean_text(text)
+    body_words = canonical_words(cleaned)
+    title_words = canonical_words(title)
+    if title_words and title_words in body_words:
+        rest = body_words.replace(title_words, " ", 1).split()
+        if len(rest) <= _PLACEHOLDER_MAX_WORDS:
+            return ""
+    return cleaned
+
+
+def fingerprint(title: str, text: str) -> str:
+    """Return the hex SHA-256 of the canonical title and body: equal iff no real change."""
+    canonical = canonical_words(title) + "\n" + canonical_words(text)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def canonical_url(url: str) -> str:
+    """Return `url` without tracking parameters, fragment, default port or trailing `?`."""
+    parts = urlsplit(url.strip())
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if key.lower() not in TRACKING_PARAMETERS and not key.lower().startswith("utm_")
+    ]
+    netloc = parts.netloc.lower()
+    if (parts.scheme == "http" and netloc.endswith(":80")) or (
+        parts.scheme == "https" and netloc.endswith(":443")
+    ):
+        netloc = netloc.rsplit(":", 1)[0]
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", urlencode(query), ""))
+
+
+def key_digest(key: str) -> str:
+    """Return a fixed-length digest of an item key, for indexing keys of any length."""
+    return hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()

@@ -1,0 +1,206 @@
+"""Record a batch of polls in one transaction: statements, versions, events, source health.
+
+Every source of the batch is recorded only if this batch still holds its lease; a source whose
+records fail is rolled back to a savepoint alone and marked with the error, so one bad source
+never costs the rest of the batch.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import structlog
+
+from tracker.domain import health
+from tracker.domain.events import Event
+from tracker.domain.sources import SourceSpec
+from tracker.domain.statement_events import source_event, statement_event
+from tracker.domain.statements import Change, Item, Observation, announcement, classify
+from tracker.domain.topics import relevant_topics
+from tracker.services.outbox import emit
+from tracker.services.runtime import Runtime
+from tracker.sources.errors import SourceError
+from tracker.storage.database import UnitOfWork
+from tracker.storage.models import SourceRow, StatementRow
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """The source answered 304, or sent the very bytes it sent last time."""
+
+    source_id: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The source sent content, parsed into items."""
+
+    source_id: str
+    items: list[Item]
+    content_hash: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The poll failed."""
+
+    source_id: str
+    error: SourceError
+
+
+Outcome = Unchanged | Parsed | Failed
+
+
+@dataclass
+class BatchReport:
+    """What recording a batch did."""
+
+    polled: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    lost: list[str] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    delivery_ids: list[int] = field(default_factory=list)
+
+
+def spec_of(row: SourceRow) -> SourceSpec:
+    """Return the configured spec a source row was synced from."""
+    values = dict(row.spec)
+    values["topics"] = tuple(values.get("topics", ()))
+    return SourceSpec(**values)
+
+
+def _statement_events(
+    uow: UnitOfWork, runtime: Runtime, row: SourceRow, items: list[Item], now: datetime
+) -> list[Event]:
+    spec = spec_of(row)
+    topics = runtime.topics_for(row.topics)
+    observations = [Observation.of(item) for item in items]
+    stored = uow.statements.stored(row.id, [o.key_digest for o in observations])
+    created: list[tuple[StatementRow, Observation]] = []
+    edited: list[tuple[StatementRow, Observation]] = []
+    for obs in observations:
+        existing = stored.get(obs.key_digest)
+        if existing is None:
+            created.append((uow.statements.new(row.id, obs, topics=[], now=now), obs))
+        elif existing.fingerprint != obs.fingerprint:
+            edited.append((existing, obs))
+    uow.statements.flush()  # ids for all new statements in one round trip
+    events: list[Event] = []
+    for statement, obs in created:
+        events.extend(_observe(uow, spec, topics, statement, obs, Change.NEW, now))
+    for statement, obs in edited:
+        change = classify(uow.statements.as_stored(statement), obs.fingerprint, uow.statements.fingerprints(statement.id))
+        events.extend(_observe(uow, spec, topics, statement, obs, change, now))
+    return events
+
+
+def _observe(
+    uow: UnitOfWork, spec: SourceSpec, topics: list, statement: StatementRow, obs: Observation,
+    change: Change, now: datetime,
+) -> list[Event]:
+    if change is Change.REVERTED:
+        uow.statements.revert(statement, obs, now)
+        return []
+    previous = None
+    if change is Change.EDITED:
+        old = uow.statements.version(statement.id, statement.fingerprint)
+        previous = (old.title, old.text, old.seq) if old else ("", "", 0)
+    matched = relevant_topics(topics, f"{obs.title}\n{obs.text}")
+    event_type = announcement(change, relevant=bool(matched), announced=statement.announced)
+    version = uow.statements.add_version(statement, obs, now)
+    if event_type == "statement.edited" and not matched:
+        matched = {topic: [] for topic in statement.topics}  # an edit that drops the topic
+    statement.relevant, statement.topics = bool(matched), sorted(matched)
+    if event_type is None:
+        return []
+    statement.announced = True
+    return [
+        statement_event(
+            event_type, source=spec, statement_id=statement.id, obs=obs, version=version.seq,
+            topics=matched, now=now, previous=previous if event_type == "statement.edited" else None,
+        )
+    ]
+
+
+def _succeeded(runtime: Runtime, row: SourceRow, now: datetime, status: str) -> list[Event]:
+    transition = health.after_success(health.Health(row.consecutive_failures, row.failing))
+    failures = row.consecutive_failures
+    row.consecutive_failures, row.failing = 0, False
+    row.last_status, row.last_success_at = status, now
+    row.next_poll_at = now + timedelta(seconds=row.interval_seconds * random.uniform(0.95, 1.05))  # noqa: S311 - jitter, not security
+    if transition.event_type is None:
+        return []
+    return [source_event(transition.event_type, source=spec_of(row), now=now, failures=failures, error=None)]
+
+
+def _failed(runtime: Runtime, row: SourceRow, error: SourceError, now: datetime) -> list[Event]:
+    transition = health.after_failure(health.Health(row.consecutive_failures, row.failing), runtime.failing_after)
+    row.consecutive_failures, row.failing = transition.health.consecutive_failures, transition.health.failing
+    row.last_status, row.last_error, row.last_error_at = "error", error.reason, now
+    row.next_poll_at = health.next_poll_after_failure(
+        now, interval=row.interval_seconds, failures=row.consecutive_failures,
+        max_backoff=runtime.max_backoff, retry_after=error.retry_after,
+    )
+    if transition.event_type is None:
+        return []
+    return [source_event(transition.event_type, source=spec_of(row), now=now, failures=row.consecutive_failures, error=error.reason)]
+
+
+def _record(uow: UnitOfWork, runtime: Runtime, row: SourceRow, outcome: Outcome, now: datetime) -> list[Event]:
+    if isinstance(outcome, Failed):
+        return _failed(runtime, row, outcome.error, now)
+    events: list[Event] = []
+    if isinstance(outcome, Parsed):
+        events = _statement_events(uow, runtime, row, outcome.items, now)
+        row.content_hash = outcome.content_hash
+        row.etag, row.last_modified = outcome.etag, outcome.last_modified
+    else:  # a 304 need not repeat the validators; keep the ones we have
+        row.etag = outcome.etag or row.etag
+        row.last_modified = outcome.last_modified or row.last_modified
+    status = "ok" if isinstance(outcome, Parsed) else "unchanged"
+    return events + _succeeded(runtime, row, now, status)
+
+
+def record_batch(
+    uow: UnitOfWork, runtime: Runtime, token: str, outcomes: Sequence[Outcome], now: datetime, *, queued_by: str | None
+) -> BatchReport:
+    """Record each outcome whose source this batch still holds, then release the leases."""
+    rows = {row.id: row for row in uow.sources.held(token, [o.source_id for o in outcomes], lock=True)}
+    report = BatchReport()
+    for outcome in outcomes:
+        row = rows.get(outcome.source_id)
+        if row is None:
+            report.lost.append(outcome.source_id)  # lease expired and was taken: theirs now
+            continue
+        report.events.extend(_record_isolated(uow, runtime, row, outcome, now))
+        row.lease_owner, row.lease_until = None, None
+        row.last_polled_at, row.polls, row.updated_at = now, row.polls + 1, now
+        report.polled += 1
+        report.unchanged += isinstance(outcome, Unchanged)
+        report.failed += row.last_status == "error"
+    deliveries = emit(uow, runtime, report.events, now, queued_by)
+    uow.session.flush()
+    report.delivery_ids = [d.id for d in deliveries]
+    return report
+
+
+def _record_isolated(uow: UnitOfWork, runtime: Runtime, row: SourceRow, outcome: Outcome, now: datetime) -> list[Event]:
+    if not isinstance(outcome, Parsed):
+        return _record(uow, runtime, row, outcome, now)
+    try:
+        with uow.savepoint():
+            return _record(uow, runtime, row, outcome, now)
+    except Exception as exc:  # one source's bad data must not fail the batch
+        log.exception("recording failed", source_id=row.id)
+        uow.session.refresh(row)
+        return _failed(runtime, row, SourceError(f"internal error while recording: {type(exc).__name__}"), now)

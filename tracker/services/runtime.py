@@ -1,0 +1,35 @@
+"""What the services need from configuration and settings, gathered in one immutable value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tracker.domain.routing import Route
+from tracker.domain.sources import SourceSpec
+from tracker.domain.topics import Topic
+from tracker.sources.http import FetchLimits
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Topics, routes, channels and the knobs of polling and delivery."""
+
+    topics: list[Topic]
+    routes: list[Route]
+    channels: dict[str, str]  # channel id -> apprise URL (a secret: never logged or stored)
+    sources: list[SourceSpec] = field(default_factory=list)
+    failing_after: int = 3
+    max_backoff: float = 3600.0
+    lease_seconds: float = 300.0
+    batch_size: int = 100
+    max_batches: int = 50
+    queue_lease: float = 30.0
+    delivery_lease: float = 60.0
+    relay_batch: int = 500
+    retry_schedule: tuple[float, ...] = (0, 5, 300)
+    limits: FetchLimits = field(default_factory=FetchLimits)
+
+    def topics_for(self, topic_ids: list[str]) -> list[Topic]:
+        """Return the topics a source is configured for."""
+        wanted = set(topic_ids)
+        return [t for t in self.topics if t.id in wanted]

@@ -1,0 +1,149 @@
+"""Process settings from the environment (`TRACKER_*`), validated once at start-up.
+
+Nothing reads settings at import time: entrypoints call `load_settings()` and pass the
+result down, so tests and processes each get exactly the settings they were given.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated, Self
+
+from tracker.domain.retry import DEFAULT_SCHEDULE
+
+_DB_SCHEMES = {"sqlite", "postgresql", "postgresql+psycopg", "postgres"}
+_BROKER_SCHEMES = {"redis", "rediss", "amqp", "amqps", "pyamqp", "filesystem", "memory", "sqla+sqlite", "sqla+postgresql"}
+
+
+class SettingsError(Exception):
+    """The environment holds an invalid setting; the message names each variable."""
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every knob of the tracker; each is the environment variable `TRACKER_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="TRACKER_", extra="ignore", frozen=True)
+
+    database_url: str = ""
+    broker_url: str | None = None
+    config_dir: Path = Path("config")
+    data_dir: Path = Path("var")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["console", "json"] = "console"
+
+    tick_seconds: float = Field(default=5.0, gt=0, le=60)
+    batch_size: int = Field(default=100, ge=1, le=2000)
+    max_batches_per_tick: int = Field(default=50, ge=1)
+    lease_seconds: int = Field(default=300, ge=2)
+    poll_time_limit: int = Field(default=240, ge=1)
+    fetch_connect_timeout: float = Field(default=5.0, gt=0)
+    fetch_read_timeout: float = Field(default=15.0, gt=0)
+    fetch_total_timeout: float = Field(default=30.0, gt=0)
+    fetch_concurrency: int = Field(default=50, ge=1, le=1000)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    user_agent: str = "ceasefire-tracker/0.1 (+https://github.com/; change tracker)"
+    failing_after: int = Field(default=3, ge=1)
+    max_backoff_seconds: float = Field(default=3600.0, ge=1)
+
+    delivery_retry_schedule: Annotated[tuple[float, ...], NoDecode] = DEFAULT_SCHEDULE
+    delivery_lease_seconds: int = Field(default=60, ge=2)
+    delivery_time_limit: int = Field(default=45, ge=1)
+    queue_lease_seconds: int = Field(default=30, ge=1)
+    relay_batch: int = Field(default=500, ge=1)
+    queue: str = Field(default="tracker", pattern=r"^[A-Za-z0-9_.:-]+$")
+    worker_concurrency: int = Field(default=2, ge=1, le=64)
+    allowed_networks: Annotated[tuple[str, ...], NoDecode] = ()
+
+    @field_validator("delivery_retry_schedule", "allowed_networks", mode="before")
+    @classmethod
+    def _csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("delivery_retry_schedule")
+    @classmethod
+    def _schedule(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if not value or any(v < 0 for v in value):
+            raise ValueError("expected comma-separated non-negative seconds, e.g. 0,5,300")
+        return value
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for cidr in value:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not a network in CIDR form: {cidr!r}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value:
+            return value
+        scheme = urlsplit(value).scheme
+        if scheme not in _DB_SCHEMES:
+            raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:///path or postgresql://user@host/db")
+        if scheme in {"postgres", "postgresql"}:
+            return "postgresql+psycopg" + value[len(scheme) :]
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _broker_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        scheme = urlsplit(value).scheme
+        if scheme not in _BROKER_SCHEMES:
+            raise ValueError(f"unsupported broker URL scheme {scheme!r}: use redis://host:6379/0, or leave unset for the embedded broker")
+        return value
+
+    @model_validator(mode="after")
+    def _limits(self) -> Self:
+        if self.lease_seconds <= self.poll_time_limit:
+            raise ValueError("TRACKER_LEASE_SECONDS must exceed TRACKER_POLL_TIME_LIMIT, or a slow poll could be polled twice")
+        if self.delivery_lease_seconds <= self.delivery_time_limit:
+            raise ValueError("TRACKER_DELIVERY_LEASE_SECONDS must exceed TRACKER_DELIVERY_TIME_LIMIT")
+        return self
+
+    @property
+    def database(self) -> str:
+        """Return the database URL, defaulting to a SQLite file under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tracker.db').resolve()}"
+
+    @property
+    def embedded_broker(self) -> bool:
+        """Return whether the broker is the embedded one (no server; a folder under var/)."""
+        return self.broker_url is None
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Return whether the database is SQLite."""
+        return self.database.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the settings; raise SettingsError naming each bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors(include_url=False):
+            name = "TRACKER_" + str(error["loc"][0]).upper() if error["loc"] else "settings"
+            lines.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from exc

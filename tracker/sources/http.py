@@ -1,0 +1,221 @@
+"""Fetching over HTTP: a batch at once (async httpx, keep-alive), each fetch within limits.
+
+Conditional GET on every request (If-None-Match / If-Modified-Since): 304 means unchanged.
+Limits: connect/read/total timeouts, a body cap enforced while streaming (so a gzip bomb or an
+endless body is cut off at the cap, decompressed), and a cap on redirects, followed by hand so
+each hop is checked. Every failure becomes a SourceError naming what went wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urljoin
+
+import httpx
+
+from tracker.sources.errors import (
+    BodyTooLarge,
+    FetchConnectError,
+    FetchTimeout,
+    HttpClientError,
+    RateLimited,
+    RedirectError,
+    ServerError,
+    SourceError,
+)
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """What to fetch for one source, with the validators of the last good response."""
+
+    source_id: str
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    """Bounds on every fetch."""
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    total_timeout: float = 30.0
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+    concurrency: int = 50
+    user_agent: str = "ceasefire-tracker"
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A response: `body` is None when the server answered 304 Not Modified."""
+
+    source_id: str
+    status: int
+    body: bytes | None
+    url: str
+    content_type: str | None
+    etag: str | None
+    last_modified: str | None
+    elapsed: float
+
+    @property
+    def not_modified(self) -> bool:
+        """Return whether the server said the content is unchanged."""
+        return self.body is None
+
+
+@dataclass(frozen=True)
+class FetchFailed:
+    """A fetch that failed, with the translated error."""
+
+    source_id: str
+    error: SourceError
+    elapsed: float
+
+
+FetchResult = Fetched | FetchFailed
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Return the seconds a Retry-After header asks for (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _status_error(response: httpx.Response) -> SourceError:
+    phrase = f"HTTP {response.status_code} {response.reason_phrase}".strip()
+    retry_after = parse_retry_after(response.headers.get("retry-after"))
+    if response.status_code == 429 or (response.status_code == 503 and retry_after is not None):
+        return RateLimited(phrase, retry_after=retry_after)
+    if response.status_code >= 500:
+        return ServerError(phrase, retry_after=retry_after)
+    if response.status_code == 404:
+        return HttpClientError("HTTP 404 Not Found")
+    if response.status_code == 410:
+        return HttpClientError("HTTP 410 Gone")
+    return HttpClientError(phrase)
+
+
+async def _read_capped(response: httpx.Response, cap: int) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise BodyTooLarge(f"body of {int(declared)} bytes is over the {cap}-byte cap")
+    chunks, size = [], 0
+    async for chunk in response.aiter_bytes():  # decoded, so the cap also bounds decompression
+        size += len(chunk)
+        if size > cap:
+            raise BodyTooLarge(f"body passed the {cap}-byte cap (after decompression)")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _request_headers(request: FetchRequest, url: str) -> dict[str, str]:
+    headers = dict(request.headers)
+    if url == request.url:  # validators belong to the URL they came from
+        if request.etag:
+            headers["If-None-Match"] = request.etag
+        if request.last_modified:
+            headers["If-Modified-Since"] = request.last_modified
+    return headers
+
+
+async def _fetch(client: httpx.AsyncClient, request: FetchRequest, limits: FetchLimits) -> Fetched:
+    url = request.url
+    started = time.monotonic()
+    for _hop in range(limits.max_redirects + 1):
+        async with client.stream("GET", url, headers=_request_headers(request, url)) as response:
+            if response.status_code in _REDIRECTS:
+                location = response.headers.get("location")
+                if not location:
+                    raise RedirectError(f"HTTP {response.status_code} without a Location header")
+                url = urljoin(url, location)
+                continue
+            if response.status_code == 304:
+                body = None
+            elif response.status_code >= 400:
+                raise _status_error(response)
+            else:
+                body = await _read_capped(response, limits.max_body_bytes)
+            return Fetched(
+                source_id=request.source_id, status=response.status_code, body=body, url=url,
+                content_type=response.headers.get("content-type"),
+                etag=response.headers.get("etag"),
+                last_modified=response.headers.get("last-modified"),
+                elapsed=time.monotonic() - started,
+            )
+    raise RedirectError(f"more than {limits.max_redirects} redirects")
+
+
+def _translate(exc: Exception, limits: FetchLimits) -> SourceError:
+    if isinstance(exc, SourceError):
+        return exc
+    if isinstance(exc, TimeoutError):
+        return FetchTimeout(f"no complete response within {limits.total_timeout:g} s")
+    if isinstance(exc, httpx.ConnectTimeout):
+        return FetchTimeout(f"connect timed out after {limits.connect_timeout:g} s")
+    if isinstance(exc, httpx.TimeoutException):
+        return FetchTimeout(f"read timed out after {limits.read_timeout:g} s")
+    if isinstance(exc, httpx.ConnectError):
+        return FetchConnectError(f"cannot connect: {exc or type(exc).__name__}")
+    if isinstance(exc, httpx.DecodingError):
+        return FetchConnectError(f"invalid content encoding: {exc}")
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return HttpClientError(f"invalid URL: {exc}")
+    if isinstance(exc, httpx.HTTPError):
+        return FetchConnectError(f"{type(exc).__name__}: {exc or 'connection broken'}")
+    return FetchConnectError(f"{type(exc).__name__}: {exc}")
+
+
+async def _guarded(
+    client: httpx.AsyncClient, request: FetchRequest, limits: FetchLimits, slots: asyncio.Semaphore
+) -> FetchResult:
+    async with slots:
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(limits.total_timeout):
+                return await _fetch(client, request, limits)
+        except (SourceError, TimeoutError, httpx.HTTPError, OSError, ValueError) as exc:
+            return FetchFailed(request.source_id, _translate(exc, limits), time.monotonic() - started)
+
+
+async def fetch_batch(requests: Sequence[FetchRequest], limits: FetchLimits) -> list[FetchResult]:
+    """Fetch every request concurrently on one client; results in request order, never raising."""
+    timeout = httpx.Timeout(
+        connect=limits.connect_timeout, read=limits.read_timeout, write=limits.read_timeout,
+        pool=limits.total_timeout,
+    )
+    pool = httpx.Limits(max_connections=limits.concurrency, max_keepalive_connections=limits.concurrency)
+    slots = asyncio.Semaphore(limits.concurrency)
+    async with httpx.AsyncClient(
+        timeout=timeout, limits=pool, follow_redirects=False,
+        headers={"User-Agent": limits.user_agent, "Accept": "*/*"}, trust_env=False,
+    ) as client:
+        return list(await asyncio.gather(*(_guarded(client, r, limits, slots) for r in requests)))
+
+
+def fetch_all(requests: Sequence[FetchRequest], limits: FetchLimits) -> list[FetchResult]:
+    """Run `fetch_batch` to completion from synchronous code (a worker task, the CLI)."""
+    if not requests:
+        return []
+    return asyncio.run(fetch_batch(requests, limits))

@@ -1,0 +1,1 @@
+"""Storage adapter: SQLAlchemy models, repositories and the unit of work (SQLite and PostgreSQL)."""

@@ -1,0 +1,59 @@
+"""The events repository: the outbox of change events, read back in order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.domain.events import Event
+from tracker.storage.models import EventRow
+
+
+class EventRepository:
+    """Event rows, ordered by their insertion sequence."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, event: Event, now: datetime) -> EventRow:
+        """Add an event to the outbox (in the caller's transaction)."""
+        row = EventRow(
+            id=event.id, type=event.type, source=event.source, subject=event.subject,
+            time=event.time, severity=event.severity.value, topics=list(event.topics),
+            source_id=event.source_id, statement_id=event.statement_id, data=event.data,
+            created_at=now,
+        )
+        self.session.add(row)
+        return row
+
+    def get(self, event_id: str) -> EventRow | None:
+        """Return one event by its CloudEvents id."""
+        return self.session.scalars(select(EventRow).where(EventRow.id == event_id)).first()
+
+    def by_ids(self, event_ids: Sequence[str]) -> dict[str, EventRow]:
+        """Return events by id."""
+        rows = self.session.scalars(select(EventRow).where(EventRow.id.in_(event_ids)))
+        return {row.id: row for row in rows}
+
+    def list(
+        self,
+        *,
+        limit: int = 100,
+        types: Sequence[str] = (),
+        source_id: str | None = None,
+        after_seq: int | None = None,
+        newest_first: bool = False,
+    ) -> list[EventRow]:
+        """Return events, oldest first unless asked otherwise, optionally filtered."""
+        query = select(EventRow)
+        if types:
+            query = query.where(EventRow.type.in_(types))
+        if source_id:
+            query = query.where(EventRow.source_id == source_id)
+        if after_seq is not None:
+            query = query.where(EventRow.seq > after_seq)
+        order = EventRow.seq.desc() if newest_first else EventRow.seq
+        return list(self.session.scalars(query.order_by(order).limit(limit)))

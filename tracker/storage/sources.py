@@ -1,0 +1,135 @@
+"""The sources repository: sync from configuration, lease due sources, record poll results."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from tracker.domain.sources import SourceSpec
+from tracker.storage.models import SourceRow
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What a configuration sync changed."""
+
+    added: list[str]
+    updated: list[str]
+    disabled: list[str]
+
+
+def _apply(row: SourceRow, spec: SourceSpec, now: datetime) -> bool:
+    changed = False
+    if row.url != spec.url:
+        # A new URL has nothing in common with the old one's validators.
+        row.etag = row.last_modified = row.content_hash = None
+        row.next_poll_at = now
+        changed = True
+    new_interval = timedelta(seconds=spec.interval)
+    if row.interval_seconds != spec.interval and row.next_poll_at > now + new_interval:
+        row.next_poll_at = now + new_interval
+    values = {
+        "kind": spec.kind,
+        "url": spec.url,
+        "interval_seconds": spec.interval,
+        "topics": list(spec.topics),
+        "spec": asdict(spec),
+        "enabled": spec.enabled,
+    }
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    if changed:
+        row.updated_at = now
+    return changed
+
+
+class SourceRepository:
+    """Source rows. Leases are taken with conditional UPDATEs, so concurrent callers never share one."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def all(self) -> list[SourceRow]:
+        """Return every source, enabled or not, by id."""
+        return list(self.session.scalars(select(SourceRow).order_by(SourceRow.id)))
+
+    def get(self, source_id: str) -> SourceRow | None:
+        """Return one source."""
+        return self.session.get(SourceRow, source_id)
+
+    def sync(self, specs: Sequence[SourceSpec], now: datetime) -> SyncReport:
+        """Make the table match the configuration; sources no longer configured are disabled, not deleted."""
+        rows = {row.id: row for row in self.session.scalars(select(SourceRow))}
+        added, updated = [], []
+        for spec in specs:
+            row = rows.pop(spec.id, None)
+            if row is None:
+                self.session.add(
+                    SourceRow(
+                        id=spec.id, kind=spec.kind, url=spec.url, interval_seconds=spec.interval,
+                        topics=list(spec.topics), spec=asdict(spec), enabled=spec.enabled,
+                        next_poll_at=now, created_at=now, updated_at=now, last_status="pending",
+                        consecutive_failures=0, failing=False, polls=0,
+                    )
+                )
+                added.append(spec.id)
+            elif _apply(row, spec, now):
+                updated.append(spec.id)
+        disabled = [row.id for row in rows.values() if row.enabled]
+        for source_id in disabled:
+            rows[source_id].enabled = False
+            rows[source_id].updated_at = now
+        return SyncReport(added, updated, disabled)
+
+    def _free(self, now: datetime) -> object:
+        return or_(SourceRow.lease_until.is_(None), SourceRow.lease_until < now)
+
+    def lease_due(self, now: datetime, owner: str, until: datetime, limit: int) -> list[str]:
+        """Lease up to `limit` enabled sources that are due and not leased; return their ids."""
+        query = (
+            select(SourceRow.id)
+            .where(SourceRow.enabled.is_(True), SourceRow.next_poll_at <= now, self._free(now))
+            .order_by(SourceRow.next_poll_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return self._lease(list(self.session.scalars(query)), now, owner, until)
+
+    def lease_now(self, ids: Sequence[str] | None, now: datetime, owner: str, until: datetime) -> list[str]:
+        """Lease the given (or all) enabled sources now, whatever their schedule, unless leased."""
+        query = select(SourceRow.id).where(SourceRow.enabled.is_(True), self._free(now))
+        if ids is not None:
+            query = query.where(SourceRow.id.in_(ids))
+        return self._lease(list(self.session.scalars(query.with_for_update(skip_locked=True))), now, owner, until)
+
+    def _lease(self, ids: list[str], now: datetime, owner: str, until: datetime) -> list[str]:
+        if not ids:
+            return []
+        self.session.execute(
+            update(SourceRow)
+            .where(SourceRow.id.in_(ids), self._free(now))
+            .values(lease_owner=owner, lease_until=until)
+        )
+        held = select(SourceRow.id).where(SourceRow.id.in_(ids), SourceRow.lease_owner == owner)
+        return sorted(self.session.scalars(held))
+
+    def held(self, owner: str, ids: Sequence[str], *, lock: bool = False) -> list[SourceRow]:
+        """Return the sources among `ids` still leased by `owner` (locked for update if asked)."""
+        query = select(SourceRow).where(SourceRow.id.in_(ids), SourceRow.lease_owner == owner)
+        if lock:
+            query = query.with_for_update()
+        return list(self.session.scalars(query.order_by(SourceRow.id)))
+
+    def release(self, owner: str, ids: Sequence[str]) -> None:
+        """Give back leases without recording a poll (e.g. the poll could not start)."""
+        self.session.execute(
+            update(SourceRow)
+            .where(SourceRow.id.in_(ids), SourceRow.lease_owner == owner)
+            .values(lease_owner=None, lease_until=None)
+        )

@@ -1,0 +1,102 @@
+"""The statements repository: statements keyed per source, with append-only versions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.domain.statements import Observation, StoredStatement
+from tracker.storage.models import StatementRow, VersionRow
+
+_CHUNK = 500  # keeps IN (...) lists well under every driver's parameter limit
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+class StatementRepository:
+    """Statement and version rows."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def stored(self, source_id: str, digests: Sequence[str]) -> dict[str, StatementRow]:
+        """Return the stored statements of `source_id` with these key digests, by digest."""
+        found: dict[str, StatementRow] = {}
+        for chunk in _chunks(digests):
+            query = select(StatementRow).where(
+                StatementRow.source_id == source_id, StatementRow.key_digest.in_(chunk)
+            )
+            found.update((row.key_digest, row) for row in self.session.scalars(query))
+        return found
+
+    @staticmethod
+    def as_stored(row: StatementRow) -> StoredStatement:
+        """Return what change decisions need of a row."""
+        return StoredStatement(row.id, row.fingerprint, row.announced, row.version_count)
+
+    def fingerprints(self, statement_id: int) -> frozenset[str]:
+        """Return every fingerprint this statement has had."""
+        query = select(VersionRow.fingerprint).where(VersionRow.statement_id == statement_id)
+        return frozenset(self.session.scalars(query))
+
+    def version(self, statement_id: int, fingerprint: str) -> VersionRow | None:
+        """Return the version of a statement with this fingerprint."""
+        query = select(VersionRow).where(
+            VersionRow.statement_id == statement_id, VersionRow.fingerprint == fingerprint
+        )
+        return self.session.scalars(query).first()
+
+    def versions(self, statement_id: int) -> list[VersionRow]:
+        """Return a statement's versions, oldest first."""
+        query = select(VersionRow).where(VersionRow.statement_id == statement_id)
+        return list(self.session.scalars(query.order_by(VersionRow.seq)))
+
+    def new(
+        self, source_id: str, obs: Observation, *, topics: list[str], now: datetime
+    ) -> StatementRow:
+        """Add a statement (not flushed: call `flush` to get ids for many at once)."""
+        row = StatementRow(
+            source_id=source_id, key=obs.key, key_digest=obs.key_digest, url=obs.url,
+            title=obs.title, fingerprint=obs.fingerprint, version_count=0,
+            relevant=bool(topics), announced=False, topics=topics,
+            published_at=obs.published, first_seen_at=now, changed_at=now,
+        )
+        self.session.add(row)
+        return row
+
+    def add_version(self, row: StatementRow, obs: Observation, now: datetime) -> VersionRow:
+        """Append a version with a never-seen text and make it the statement's current text."""
+        row.version_count += 1
+        version = VersionRow(
+            statement_id=row.id, seq=row.version_count, fingerprint=obs.fingerprint,
+            title=obs.title, text=obs.text, published_at=obs.published, observed_at=now,
+        )
+        self.session.add(version)
+        self._set_current(row, obs, now)
+        return version
+
+    def revert(self, row: StatementRow, obs: Observation, now: datetime) -> None:
+        """Point a statement back at an earlier text; no version is added."""
+        self._set_current(row, obs, now)
+
+    @staticmethod
+    def _set_current(row: StatementRow, obs: Observation, now: datetime) -> None:
+        row.fingerprint = obs.fingerprint
+        row.title = obs.title
+        row.url = obs.url or row.url
+        row.published_at = obs.published or row.published_at
+        row.changed_at = now
+
+    def flush(self) -> None:
+        """Send pending inserts, so new rows get their ids (batched by the ORM)."""
+        self.session.flush()
+
+    def count(self) -> int:
+        """Return how many statements are stored."""
+        return len(self.session.scalars(select(StatementRow.id)).all())

@@ -1,0 +1,106 @@
+"""The tasks. Each takes ids, re-reads rows, checks state, and calls one service.
+
+    beat ──► dispatch_due ──► poll_batch(token, ids) ──► deliver(id, token)
+    beat ──► relay_outbox ───────────────────────────► deliver(id, token)
+
+Running any of them twice changes nothing the second time: a batch whose lease is gone is
+skipped, a delivery already sent (or held by another worker) is skipped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from celery import Celery
+from celery.exceptions import SoftTimeLimitExceeded
+
+from tracker.bootstrap import Tracker, source_specs, utcnow
+from tracker.services import delivering, dispatch, polling
+from tracker.services.sync import sync_sources
+
+log = structlog.get_logger(__name__)
+
+_RELIABLE: dict[str, Any] = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+
+
+class _Synced:
+    """Remembers which configuration this process last synced into the sources table."""
+
+    digest: str | None = None
+
+
+def _sync_if_changed(tracker: Tracker) -> None:
+    config = tracker.config()
+    if config.digest == _Synced.digest:
+        return
+    with tracker.db.unit_of_work() as uow:
+        report = sync_sources(uow, source_specs(config), utcnow())
+        uow.commit()
+    _Synced.digest = config.digest
+    if report.added or report.updated or report.disabled:
+        log.info("sources synced from config", added=report.added, updated=report.updated, disabled=report.disabled)
+
+
+def register_tasks(app: Celery, tracker: Tracker) -> None:
+    """Define the tracker's tasks on `app`, bound to `tracker`'s wiring."""
+    settings = tracker.settings
+    tick = settings.tick_seconds
+
+    @app.task(name="tracker.deliver", time_limit=settings.delivery_time_limit, **_RELIABLE)
+    def deliver(delivery_id: int, token: str | None = None) -> str:
+        structlog.contextvars.bind_contextvars(task_id=deliver.request.id, delivery_id=delivery_id)
+        try:
+            outcome = delivering.deliver(
+                tracker.db, tracker.runtime(), tracker.sender, delivery_id, token, clock=utcnow
+            )
+            return outcome.status
+        finally:
+            structlog.contextvars.clear_contextvars()
+
+    @app.task(
+        name="tracker.poll_batch", time_limit=settings.poll_time_limit,
+        soft_time_limit=max(1, settings.poll_time_limit - 10), **_RELIABLE,
+    )
+    def poll_batch(token: str, source_ids: list[str]) -> int:
+        structlog.contextvars.bind_contextvars(task_id=poll_batch.request.id, batch=token)
+        queue_token = dispatch.new_token("q")
+        try:
+            report = polling.poll_batch(
+                tracker.db, tracker.runtime(), token, source_ids, clock=utcnow,
+                fetcher=tracker.fetch, queued_by=queue_token,
+            )
+        except SoftTimeLimitExceeded:
+            log.error("poll batch ran out of time; its leases will expire", sources=len(source_ids))
+            return 0
+        finally:
+            structlog.contextvars.clear_contextvars()
+        for delivery_id in report.delivery_ids:
+            deliver.apply_async((delivery_id, queue_token))
+        return report.polled
+
+    @app.task(name="tracker.dispatch_due", time_limit=60, ignore_result=True, expires=tick * 2)
+    def dispatch_due() -> int:
+        _sync_if_changed(tracker)
+        runtime = tracker.runtime()
+        with tracker.db.unit_of_work() as uow:
+            batches = dispatch.lease_due(
+                uow, utcnow(), batch_size=runtime.batch_size, max_batches=runtime.max_batches,
+                lease_seconds=runtime.lease_seconds,
+            )
+            uow.commit()
+        for batch in batches:
+            poll_batch.apply_async((batch.token, batch.source_ids))
+        return sum(len(b.source_ids) for b in batches)
+
+    @app.task(name="tracker.relay_outbox", time_limit=60, ignore_result=True, expires=tick * 2)
+    def relay_outbox() -> int:
+        queued = delivering.relay_due(tracker.db, tracker.runtime(), clock=utcnow)
+        for item in queued:
+            deliver.apply_async((item.delivery_id, item.token))
+        return len(queued)
+
+    app.conf.beat_schedule = {
+        "dispatch-due": {"task": "tracker.dispatch_due", "schedule": tick, "options": {"expires": tick * 2}},
+        "relay-outbox": {"task": "tracker.relay_outbox", "schedule": tick, "options": {"expires": tick * 2}},
+    }
