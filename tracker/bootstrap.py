@@ -30,8 +30,15 @@ def source_specs(config: Config) -> list[SourceSpec]:
     """Return the configured sources as the core sees them."""
     return [
         SourceSpec(
-            id=s.id, kind=s.kind, url=s.url, interval=s.interval, topics=tuple(s.topics),
-            speaker=s.speaker, name=s.name, enabled=s.enabled, headers=dict(s.headers),
+            id=s.id,
+            kind=s.kind,
+            url=s.url,
+            interval=s.interval,
+            topics=tuple(s.topics),
+            speaker=s.speaker,
+            name=s.name,
+            enabled=s.enabled,
+            headers=dict(s.headers),
         )
         for s in config.sources
     ]
@@ -40,9 +47,12 @@ def source_specs(config: Config) -> list[SourceSpec]:
 def fetch_limits(settings: Settings) -> FetchLimits:
     """Return the fetch limits the settings ask for."""
     return FetchLimits(
-        connect_timeout=settings.fetch_connect_timeout, read_timeout=settings.fetch_read_timeout,
-        total_timeout=settings.fetch_total_timeout, max_body_bytes=settings.max_body_bytes,
-        max_redirects=settings.max_redirects, concurrency=settings.fetch_concurrency,
+        connect_timeout=settings.fetch_connect_timeout,
+        read_timeout=settings.fetch_read_timeout,
+        total_timeout=settings.fetch_total_timeout,
+        max_body_bytes=settings.max_body_bytes,
+        max_redirects=settings.max_redirects,
+        concurrency=settings.fetch_concurrency,
         user_agent=settings.user_agent,
     )
 

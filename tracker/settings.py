@@ -8,17 +8,26 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated, Self
 
 from tracker.domain.retry import DEFAULT_SCHEDULE
 
 _DB_SCHEMES = {"sqlite", "postgresql", "postgresql+psycopg", "postgres"}
-_BROKER_SCHEMES = {"redis", "rediss", "amqp", "amqps", "pyamqp", "filesystem", "memory", "sqla+sqlite", "sqla+postgresql"}
+_BROKER_SCHEMES = {
+    "redis",
+    "rediss",
+    "amqp",
+    "amqps",
+    "pyamqp",
+    "filesystem",
+    "memory",
+    "sqla+sqlite",
+    "sqla+postgresql",
+}
 
 
 class SettingsError(Exception):
@@ -96,7 +105,9 @@ class Settings(BaseSettings):
             return value
         scheme = urlsplit(value).scheme
         if scheme not in _DB_SCHEMES:
-            raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:///path or postgresql://user@host/db")
+            raise ValueError(
+                f"unsupported database URL scheme {scheme!r}: use sqlite:///path or postgresql://user@host/db"
+            )
         if scheme in {"postgres", "postgresql"}:
             return "postgresql+psycopg" + value[len(scheme) :]
         return value
@@ -108,15 +119,23 @@ class Settings(BaseSettings):
             return None
         scheme = urlsplit(value).scheme
         if scheme not in _BROKER_SCHEMES:
-            raise ValueError(f"unsupported broker URL scheme {scheme!r}: use redis://host:6379/0, or leave unset for the embedded broker")
+            raise ValueError(
+                f"unsupported broker URL scheme {scheme!r}: use redis://host:6379/0, "
+                "or leave it unset for the embedded broker"
+            )
         return value
 
     @model_validator(mode="after")
     def _limits(self) -> Self:
         if self.lease_seconds <= self.poll_time_limit:
-            raise ValueError("TRACKER_LEASE_SECONDS must exceed TRACKER_POLL_TIME_LIMIT, or a slow poll could be polled twice")
+            raise ValueError(
+                "TRACKER_LEASE_SECONDS must exceed TRACKER_POLL_TIME_LIMIT, "
+                "or a slow poll could be polled twice"
+            )
         if self.delivery_lease_seconds <= self.delivery_time_limit:
-            raise ValueError("TRACKER_DELIVERY_LEASE_SECONDS must exceed TRACKER_DELIVERY_TIME_LIMIT")
+            raise ValueError(
+                "TRACKER_DELIVERY_LEASE_SECONDS must exceed TRACKER_DELIVERY_TIME_LIMIT"
+            )
         return self
 
     @property

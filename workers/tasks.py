@@ -21,7 +21,11 @@ from tracker.services.sync import sync_sources
 
 log = structlog.get_logger(__name__)
 
-_RELIABLE: dict[str, Any] = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+_RELIABLE: dict[str, Any] = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "ignore_result": True,
+}
 
 
 class _Synced:
@@ -39,7 +43,12 @@ def _sync_if_changed(tracker: Tracker) -> None:
         uow.commit()
     _Synced.digest = config.digest
     if report.added or report.updated or report.disabled:
-        log.info("sources synced from config", added=report.added, updated=report.updated, disabled=report.disabled)
+        log.info(
+            "sources synced from config",
+            added=report.added,
+            updated=report.updated,
+            disabled=report.disabled,
+        )
 
 
 def register_tasks(app: Celery, tracker: Tracker) -> None:
@@ -59,19 +68,28 @@ def register_tasks(app: Celery, tracker: Tracker) -> None:
             structlog.contextvars.clear_contextvars()
 
     @app.task(
-        name="tracker.poll_batch", time_limit=settings.poll_time_limit,
-        soft_time_limit=max(1, settings.poll_time_limit - 10), **_RELIABLE,
+        name="tracker.poll_batch",
+        time_limit=settings.poll_time_limit,
+        soft_time_limit=max(1, settings.poll_time_limit - 10),
+        **_RELIABLE,
     )
     def poll_batch(token: str, source_ids: list[str]) -> int:
         structlog.contextvars.bind_contextvars(task_id=poll_batch.request.id, batch=token)
         queue_token = dispatch.new_token("q")
         try:
             report = polling.poll_batch(
-                tracker.db, tracker.runtime(), token, source_ids, clock=utcnow,
-                fetcher=tracker.fetch, queued_by=queue_token,
+                tracker.db,
+                tracker.runtime(),
+                token,
+                source_ids,
+                clock=utcnow,
+                fetcher=tracker.fetch,
+                queued_by=queue_token,
             )
         except SoftTimeLimitExceeded:
-            log.error("poll batch ran out of time; its leases will expire", sources=len(source_ids))
+            log.warning(
+                "poll batch ran out of time; its leases will expire", sources=len(source_ids)
+            )
             return 0
         finally:
             structlog.contextvars.clear_contextvars()
@@ -85,7 +103,10 @@ def register_tasks(app: Celery, tracker: Tracker) -> None:
         runtime = tracker.runtime()
         with tracker.db.unit_of_work() as uow:
             batches = dispatch.lease_due(
-                uow, utcnow(), batch_size=runtime.batch_size, max_batches=runtime.max_batches,
+                uow,
+                utcnow(),
+                batch_size=runtime.batch_size,
+                max_batches=runtime.max_batches,
                 lease_seconds=runtime.lease_seconds,
             )
             uow.commit()
@@ -101,6 +122,14 @@ def register_tasks(app: Celery, tracker: Tracker) -> None:
         return len(queued)
 
     app.conf.beat_schedule = {
-        "dispatch-due": {"task": "tracker.dispatch_due", "schedule": tick, "options": {"expires": tick * 2}},
-        "relay-outbox": {"task": "tracker.relay_outbox", "schedule": tick, "options": {"expires": tick * 2}},
+        "dispatch-due": {
+            "task": "tracker.dispatch_due",
+            "schedule": tick,
+            "options": {"expires": tick * 2},
+        },
+        "relay-outbox": {
+            "task": "tracker.relay_outbox",
+            "schedule": tick,
+            "options": {"expires": tick * 2},
+        },
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
@@ -16,12 +16,16 @@ from tracker.cli.output import table, when
 from tracker.config.errors import ConfigError
 from tracker.domain.events import cloudevent
 from tracker.logs import configure_logging
-from tracker.services import delivering, dispatch, polling
+from tracker.services import inline
 from tracker.services.sync import sync_sources
 from tracker.settings import SettingsError, load_settings
 from tracker.storage.schema import SchemaOutOfDate, ensure_current, migrate
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Track statements, positions and key facts; alert on change.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="Track statements, positions and key facts; alert on change.",
+)
 sources_app = typer.Typer(no_args_is_help=True, help="The watched sources.")
 events_app = typer.Typer(no_args_is_help=True, help="Change events (the outbox).")
 deliveries_app = typer.Typer(no_args_is_help=True, help="Deliveries of events to channels.")
@@ -69,7 +73,8 @@ def _init(tracker: Tracker) -> None:
         f"sources: {len(config.sources)} configured ({len(report.added)} added, "
         f"{len(report.updated)} updated, {len(report.disabled)} disabled)"
     )
-    typer.echo(f"topics: {', '.join(t.id for t in config.topics) or 'none'}; channels: {', '.join(config.channels) or 'none'}")
+    topics = ", ".join(t.id for t in config.topics) or "none"
+    typer.echo(f"topics: {topics}; channels: {', '.join(config.channels) or 'none'}")
     for warning in config.warnings:
         typer.echo(f"warning: {warning}", err=True)
 
@@ -112,8 +117,12 @@ def check_config() -> None:
 
 @app.command()
 def poll(
-    once: Annotated[bool, typer.Option("--once", help="Poll now, deliver, and exit (for cron and scripts).")] = False,
-    source: Annotated[list[str] | None, typer.Option("--source", help="Only this source (repeatable).")] = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Poll now, deliver, and exit (for cron and scripts).")
+    ] = False,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
+    ] = None,
 ) -> None:
     """Poll sources inline, without a broker or worker, and deliver the alerts."""
     if not once:
@@ -123,27 +132,11 @@ def poll(
         unknown = [s for s in source or [] if config.source(s) is None]
         if unknown:
             fail(f"unknown source(s): {', '.join(unknown)} (see `tracker sources list`)")
-        summary = _poll_once(tracker, source or None)
-        typer.echo(summary)
-
-
-def _poll_once(tracker: Tracker, only: list[str] | None) -> str:
-    runtime, db = tracker.runtime(), tracker.db
-    with db.unit_of_work() as uow:
-        sync_sources(uow, runtime.sources, utcnow())
-        batches = dispatch.lease_now(uow, utcnow(), only, batch_size=runtime.batch_size, lease_seconds=runtime.lease_seconds)
-        uow.commit()
-    polled = failed = events = 0
-    for batch in batches:
-        report = polling.poll_batch(db, runtime, batch.token, batch.source_ids, clock=utcnow, fetcher=tracker.fetch)
-        polled, failed, events = polled + report.polled, failed + report.failed, events + len(report.events)
-    outcomes = delivering.deliver_due_inline(db, runtime, tracker.sender, clock=utcnow)
-    sent = sum(o.status == "sent" for o in outcomes)
-    unsent = sum(o.status in {"retry", "dead"} for o in outcomes)
-    return (
-        f"polled {polled} source(s): {polled - failed} ok, {failed} with errors; "
-        f"{events} new event(s); {sent} alert(s) sent, {unsent} not sent (will retry)"
-    )
+        summary = inline.poll_once(
+            tracker.db, tracker.runtime(), fetcher=tracker.fetch, sender=tracker.sender,
+            clock=utcnow, only=source or None,
+        )
+        typer.echo(str(summary))
 
 
 @app.command()
@@ -154,15 +147,33 @@ def run() -> None:
     with wiring(schema=False) as tracker:
         _init(tracker)
         settings = tracker.settings
-        broker = "embedded (files under " + str(settings.data_dir / "broker") + ")" if settings.embedded_broker else "external"
-        typer.echo(f"broker: {broker}; polling every {settings.tick_seconds:g} s tick; alerts to: "
-                   + ", ".join(tracker.config().channels) + "\nPress Ctrl-C to stop.")
+        broker = (
+            "embedded (files under " + str(settings.data_dir / "broker") + ")"
+            if settings.embedded_broker
+            else "external"
+        )
+        typer.echo(
+            f"broker: {broker}; polling every {settings.tick_seconds:g} s tick; alerts to: "
+            + ", ".join(tracker.config().channels)
+            + "\nPress Ctrl-C to stop."
+        )
     env = dict(os.environ)
     env.setdefault("TRACKER_DATA_DIR", str(settings.data_dir.resolve()))
     env.setdefault("TRACKER_CONFIG_DIR", str(settings.config_dir.resolve()))
     env.setdefault("TRACKER_DATABASE_URL", settings.database)
-    worker = [sys.executable, "-m", "workers", "worker", "--beat", "--concurrency",
-              str(settings.worker_concurrency), "--loglevel", settings.log_level, "--without-mingle", "--without-gossip"]
+    worker = [
+        sys.executable,
+        "-m",
+        "workers",
+        "worker",
+        "--beat",
+        "--concurrency",
+        str(settings.worker_concurrency),
+        "--loglevel",
+        settings.log_level,
+        "--without-mingle",
+        "--without-gossip",
+    ]
     raise typer.Exit(supervise([worker], env))
 
 
@@ -170,11 +181,23 @@ def _source_row(row: Any, now: Any) -> list[str]:
     if not row.enabled:
         status = "disabled"
     elif row.last_status == "error":
-        status = f"failing ({row.consecutive_failures})" if row.failing else f"error ({row.consecutive_failures})"
+        status = (
+            f"failing ({row.consecutive_failures})"
+            if row.failing
+            else f"error ({row.consecutive_failures})"
+        )
     else:
         status = row.last_status
     problem = row.last_error if row.last_status == "error" else ""
-    return [row.id, row.kind, status, when(row.last_success_at), when(row.next_poll_at, now), problem or "", row.url]
+    return [
+        row.id,
+        row.kind,
+        status,
+        when(row.last_success_at),
+        when(row.next_poll_at, now),
+        problem or "",
+        row.url,
+    ]
 
 
 @sources_app.command("list")
@@ -184,48 +207,83 @@ def sources_list(as_json: JsonFlag = False) -> None:
         rows, now = uow.sources.all(), utcnow()
         if as_json:
             for r in rows:
-                typer.echo(json.dumps({
-                    "id": r.id, "kind": r.kind, "url": r.url, "enabled": r.enabled, "status": r.last_status,
-                    "consecutive_failures": r.consecutive_failures, "failing": r.failing,
-                    "last_error": r.last_error if r.last_status == "error" else None,
-                    "last_success_at": r.last_success_at.isoformat() if r.last_success_at else None,
-                    "next_poll_at": r.next_poll_at.isoformat(), "polls": r.polls,
-                }))
+                typer.echo(
+                    json.dumps(
+                        {
+                            "id": r.id,
+                            "kind": r.kind,
+                            "url": r.url,
+                            "enabled": r.enabled,
+                            "status": r.last_status,
+                            "consecutive_failures": r.consecutive_failures,
+                            "failing": r.failing,
+                            "last_error": r.last_error if r.last_status == "error" else None,
+                            "last_success_at": r.last_success_at.isoformat()
+                            if r.last_success_at
+                            else None,
+                            "next_poll_at": r.next_poll_at.isoformat(),
+                            "polls": r.polls,
+                        }
+                    )
+                )
             return
         headers = ["ID", "KIND", "STATUS", "LAST SUCCESS", "NEXT POLL", "PROBLEM", "URL"]
-        typer.echo(table(headers, [_source_row(r, now) for r in rows]) if rows else "no sources: run `tracker init`")
+        typer.echo(
+            table(headers, [_source_row(r, now) for r in rows])
+            if rows
+            else "no sources: run `tracker init`"
+        )
 
 
 def _event_json(row: Any) -> dict[str, Any]:
-    return cloudevent(event_id=row.id, type_=row.type, source=row.source, subject=row.subject,
-                      time=row.time, severity=row.severity, data=row.data)
+    return cloudevent(
+        event_id=row.id,
+        type_=row.type,
+        source=row.source,
+        subject=row.subject,
+        time=row.time,
+        severity=row.severity,
+        data=row.data,
+    )
 
 
 @events_app.command("list")
 def events_list(
     as_json: JsonFlag = False,
     limit: Annotated[int, typer.Option(help="How many events, newest last.", min=1)] = 100,
-    event_type: Annotated[list[str] | None, typer.Option("--type", help="Only this type (repeatable).")] = None,
+    event_type: Annotated[
+        list[str] | None, typer.Option("--type", help="Only this type (repeatable).")
+    ] = None,
 ) -> None:
     """List change events, oldest first; `--json` prints one CloudEvent per line."""
     with wiring() as tracker, tracker.db.reader() as uow:
-        rows = list(reversed(uow.events.list(limit=limit, types=event_type or (), newest_first=True)))
-        render: Callable[[Any], str] = (
-            (lambda r: json.dumps(_event_json(r), ensure_ascii=False)) if as_json else (lambda r: "")
+        rows = list(
+            reversed(uow.events.list(limit=limit, types=event_type or (), newest_first=True))
         )
         if as_json:
             for r in rows:
-                typer.echo(render(r))
+                typer.echo(json.dumps(_event_json(r), ensure_ascii=False))
             return
         headers = ["TIME", "TYPE", "SEVERITY", "SOURCE", "SUBJECT", "TITLE"]
-        body = [[when(r.time), r.type, r.severity, r.source_id or "", r.subject,
-                 (r.data.get("statement") or {}).get("title") or r.data.get("error") or ""] for r in rows]
+        body = [
+            [
+                when(r.time),
+                r.type,
+                r.severity,
+                r.source_id or "",
+                r.subject,
+                (r.data.get("statement") or {}).get("title") or r.data.get("error") or "",
+            ]
+            for r in rows
+        ]
         typer.echo(table(headers, body) if rows else "no events yet")
 
 
 @deliveries_app.command("list")
 def deliveries_list(
-    failed: Annotated[bool, typer.Option("--failed", help="Only deliveries that failed (retrying or dead).")] = False,
+    failed: Annotated[
+        bool, typer.Option("--failed", help="Only deliveries that failed (retrying or dead).")
+    ] = False,
     as_json: JsonFlag = False,
     limit: Annotated[int, typer.Option(min=1)] = 100,
 ) -> None:
@@ -233,17 +291,44 @@ def deliveries_list(
     with wiring() as tracker, tracker.db.reader() as uow:
         pairs = uow.deliveries.list(limit=limit)
         if failed:
-            pairs = [(d, e) for d, e in pairs if d.status == "dead" or (d.status == "pending" and d.last_error)]
+            pairs = [
+                (d, e)
+                for d, e in pairs
+                if d.status == "dead" or (d.status == "pending" and d.last_error)
+            ]
         if as_json:
             for d, e in pairs:
-                typer.echo(json.dumps({"id": d.id, "event_id": e.id, "event_type": e.type, "target": d.target,
-                                       "status": d.status, "attempts": d.attempts, "last_error": d.last_error,
-                                       "next_attempt_at": d.next_attempt_at.isoformat() if d.next_attempt_at else None}))
+                typer.echo(
+                    json.dumps(
+                        {
+                            "id": d.id,
+                            "event_id": e.id,
+                            "event_type": e.type,
+                            "target": d.target,
+                            "status": d.status,
+                            "attempts": d.attempts,
+                            "last_error": d.last_error,
+                            "next_attempt_at": d.next_attempt_at.isoformat()
+                            if d.next_attempt_at
+                            else None,
+                        }
+                    )
+                )
             return
         headers = ["ID", "EVENT", "TARGET", "STATUS", "ATTEMPTS", "NEXT ATTEMPT", "LAST ERROR"]
         now = utcnow()
-        body = [[str(d.id), e.type, d.target, d.status, str(d.attempts), when(d.next_attempt_at, now) if d.status == "pending" else "-",
-                 d.last_error or ""] for d, e in pairs]
+        body = [
+            [
+                str(d.id),
+                e.type,
+                d.target,
+                d.status,
+                str(d.attempts),
+                when(d.next_attempt_at, now) if d.status == "pending" else "-",
+                d.last_error or "",
+            ]
+            for d, e in pairs
+        ]
         typer.echo(table(headers, body) if pairs else "no deliveries")
 
 

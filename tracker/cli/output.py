@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+_MINUTE = 60
+
 
 def when(value: datetime | None, now: datetime | None = None) -> str:
     """Return a short UTC time, or `-`."""
@@ -13,13 +15,19 @@ def when(value: datetime | None, now: datetime | None = None) -> str:
     text = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
     if now is not None and value > now:
         seconds = int((value - now).total_seconds())
-        return f"in {seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"in {seconds}s"
+        return (
+            f"in {seconds // _MINUTE}m{seconds % _MINUTE:02d}s"
+            if seconds >= _MINUTE
+            else f"in {seconds}s"
+        )
     return text
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, max_width: int = 60) -> str:
     """Return rows as aligned columns; long cells are cut with `...`."""
-    cells = [[c if len(c) <= max_width else c[: max_width - 3] + "..." for c in row] for row in rows]
+    cells = [
+        [c if len(c) <= max_width else c[: max_width - 3] + "..." for c in row] for row in rows
+    ]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]

@@ -7,7 +7,6 @@ if they do not finish in time.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -32,11 +31,13 @@ def _stop(children: Sequence[subprocess.Popen[bytes]], grace: float) -> None:
             child.wait()
 
 
-def supervise(commands: Sequence[list[str]], env: dict[str, str], grace: float = GRACE_SECONDS) -> int:
+def supervise(
+    commands: Sequence[list[str]], env: dict[str, str], grace: float = GRACE_SECONDS
+) -> int:
     """Run `commands` until one exits or we are interrupted; return the first exit code."""
     children = [subprocess.Popen(cmd, env=env) for cmd in commands]  # noqa: S603 - our own argv
 
-    def _terminate(signum: int, _frame: FrameType | None) -> None:
+    def _terminate(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, _terminate)
@@ -45,7 +46,8 @@ def supervise(commands: Sequence[list[str]], env: dict[str, str], grace: float =
             for child in children:
                 code = child.poll()
                 if code is not None:
-                    sys.stderr.write(f"tracker: {os.path.basename(commands[children.index(child)][-1])} exited ({code}); stopping\n")
+                    name = " ".join(commands[children.index(child)][2:4])
+                    sys.stderr.write(f"tracker: {name} exited ({code}); stopping\n")
                     _stop(children, grace)
                     return code or 1
             time.sleep(0.5)

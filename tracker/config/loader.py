@@ -62,7 +62,9 @@ def _validate(model: type[M], doc: YamlDocument, problems: list[ConfigProblem]) 
         return None
 
 
-def _load(path: Path, model: type[M], problems: list[ConfigProblem]) -> tuple[M | None, YamlDocument | None]:
+def _load(
+    path: Path, model: type[M], problems: list[ConfigProblem]
+) -> tuple[M | None, YamlDocument | None]:
     try:
         doc = load_yaml(path)
     except ConfigError as exc:
@@ -77,13 +79,21 @@ def _duplicates(
     seen: set[str] = set()
     for ident, loc in ids:
         if ident in seen:
-            problems.append(ConfigProblem(doc.path, doc.line_of(loc), _field(loc), f"duplicate {what} id {ident!r}"))
+            problems.append(
+                ConfigProblem(
+                    doc.path, doc.line_of(loc), _field(loc), f"duplicate {what} id {ident!r}"
+                )
+            )
         seen.add(ident)
 
 
 def _topic_files(config_dir: Path) -> list[Path]:
     topics_dir = config_dir / "topics"
-    return sorted(topics_dir.glob("*.yaml")) + sorted(topics_dir.glob("*.yml")) if topics_dir.is_dir() else []
+    return (
+        sorted(topics_dir.glob("*.yaml")) + sorted(topics_dir.glob("*.yml"))
+        if topics_dir.is_dir()
+        else []
+    )
 
 
 def config_files(config_dir: Path) -> list[Path]:
@@ -106,31 +116,60 @@ def _load_topics(config_dir: Path, problems: list[ConfigProblem]) -> list[Topic]
         if parsed is None or doc is None:
             continue
         if parsed.id in topics:
-            problems.append(ConfigProblem(doc.path, doc.line_of(("id",)), "id", f"duplicate topic id {parsed.id!r}"))
+            problems.append(
+                ConfigProblem(
+                    doc.path, doc.line_of(("id",)), "id", f"duplicate topic id {parsed.id!r}"
+                )
+            )
             continue
         rel = parsed.relevance
-        topics[parsed.id] = Topic(parsed.id, parsed.name, tuple(rel.terms), tuple(rel.exclude), rel.min_matches)
+        topics[parsed.id] = Topic(
+            parsed.id, parsed.name, tuple(rel.terms), tuple(rel.exclude), rel.min_matches
+        )
     return list(topics.values())
 
 
-def _check_sources(sources: SourcesFile, doc: YamlDocument, topic_ids: set[str], problems: list[ConfigProblem]) -> None:
-    _duplicates(((s.id, ("sources", i, "id")) for i, s in enumerate(sources.sources)), doc, "source", problems)
+def _check_sources(
+    sources: SourcesFile, doc: YamlDocument, topic_ids: set[str], problems: list[ConfigProblem]
+) -> None:
+    _duplicates(
+        ((s.id, ("sources", i, "id")) for i, s in enumerate(sources.sources)),
+        doc,
+        "source",
+        problems,
+    )
     for i, source in enumerate(sources.sources):
         for j, topic in enumerate(source.topics):
             if topic not in topic_ids:
                 loc: Loc = ("sources", i, "topics", j)
                 known = ", ".join(sorted(topic_ids)) or "none: add config/topics/<id>.yaml"
-                problems.append(ConfigProblem(doc.path, doc.line_of(loc), _field(loc), f"unknown topic {topic!r} (known: {known})"))
+                problems.append(
+                    ConfigProblem(
+                        doc.path,
+                        doc.line_of(loc),
+                        _field(loc),
+                        f"unknown topic {topic!r} (known: {known})",
+                    )
+                )
 
 
 def _check_alerts(alerts: AlertsFile, doc: YamlDocument, problems: list[ConfigProblem]) -> None:
-    _duplicates(((c.id, ("channels", i, "id")) for i, c in enumerate(alerts.channels)), doc, "channel", problems)
+    _duplicates(
+        ((c.id, ("channels", i, "id")) for i, c in enumerate(alerts.channels)),
+        doc,
+        "channel",
+        problems,
+    )
     channel_ids = {c.id for c in alerts.channels}
     for i, route in enumerate(alerts.routes):
         for j, channel in enumerate(route.channels):
             if channel not in channel_ids:
                 loc: Loc = ("routes", i, "channels", j)
-                problems.append(ConfigProblem(doc.path, doc.line_of(loc), _field(loc), f"unknown channel {channel!r}"))
+                problems.append(
+                    ConfigProblem(
+                        doc.path, doc.line_of(loc), _field(loc), f"unknown channel {channel!r}"
+                    )
+                )
 
 
 def _routes(alerts: AlertsFile) -> list[Route]:
@@ -149,7 +188,16 @@ def _routes(alerts: AlertsFile) -> list[Route]:
 def load_config(config_dir: Path) -> Config:
     """Load and validate every file under `config_dir`; raise ConfigError listing all problems."""
     if not config_dir.is_dir():
-        raise ConfigError([ConfigProblem(str(config_dir), None, "", "configuration directory not found (set TRACKER_CONFIG_DIR)")])
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    str(config_dir),
+                    None,
+                    "",
+                    "configuration directory not found (set TRACKER_CONFIG_DIR)",
+                )
+            ]
+        )
     problems: list[ConfigProblem] = []
     warnings: list[str] = []
     topics = _load_topics(config_dir, problems)

@@ -67,8 +67,12 @@ class AppriseSender:
             return SendResult("the channel URL is not a valid apprise URL")
         try:
             result = notifier.notify(
-                body=body, title=title, notify_type=_NOTIFY_TYPE.get(severity, "info"),
-                body_format="text", timeout=self.timeout, log_level=logging.INFO,
+                body=body,
+                title=title,
+                notify_type=_NOTIFY_TYPE.get(severity, "info"),
+                body_format="text",
+                timeout=self.timeout,
+                log_level=logging.INFO,
             )
         except Exception as exc:  # a plugin bug must not kill the worker; report it
             return SendResult(scrub(f"{type(exc).__name__}: {exc}", url))

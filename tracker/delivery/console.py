@@ -14,7 +14,7 @@ _registered = threading.Lock()
 _done = False
 
 
-def _print_alert(body: str, title: str, notify_type: str, *_args: Any, **_kwargs: Any) -> bool:
+def _print_alert(body: str, title: str, *_args: Any, **_kwargs: Any) -> bool:
     rule = "-" * 72
     sys.stdout.write(f"\n{rule}\n{title}\n{rule}\n{body}\n")
     sys.stdout.flush()
@@ -29,5 +29,5 @@ def register_console_plugin() -> None:
             return
         from apprise.decorators import notify
 
-        notify(on="console", name="Tracker console")(_print_alert)
+        notify(on="console", name="Tracker console")(_print_alert)  # type: ignore[no-untyped-call]
         _done = True

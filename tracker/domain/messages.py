@@ -57,11 +57,8 @@ def _statement_edited(data: dict[str, Any]) -> tuple[str, str]:
 
 def _source_failing(data: dict[str, Any]) -> tuple[str, str]:
     source = data["source"]
-    return (
-        f"Source failing: {source['id']}",
-        f"{data['consecutive_failures']} failed polls in a row. Last error: {data['error']}\n"
-        f"{source.get('url', '')}",
-    )
+    body = f"{data['consecutive_failures']} failed polls in a row. Last error: {data['error']}"
+    return f"Source failing: {source['id']}", f"{body}\n{source.get('url', '')}"
 
 
 def _source_recovered(data: dict[str, Any]) -> tuple[str, str]:

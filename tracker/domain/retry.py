@@ -8,7 +8,16 @@ from datetime import datetime, timedelta
 # The Standard Webhooks schedule: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h,
 # 20 h, 24 h. Each delay is counted from the previous attempt.
 DEFAULT_SCHEDULE: tuple[float, ...] = (
-    0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400,
+    0,
+    5,
+    300,
+    1800,
+    7200,
+    18000,
+    36000,
+    50400,
+    72000,
+    86400,
 )
 
 

@@ -73,13 +73,21 @@ def _finish(delivery: DeliveryRow, runtime: Runtime, error: str | None, now: dat
 
 
 def deliver(
-    db: Database, runtime: Runtime, sender: Sender, delivery_id: int, queued_by: str | None, *, clock: Clock
+    db: Database,
+    runtime: Runtime,
+    sender: Sender,
+    delivery_id: int,
+    queued_by: str | None,
+    *,
+    clock: Clock,
 ) -> Outcome:
     """Make one attempt at a delivery, if it is due and free; idempotent once it is sent."""
     owner = f"d:{uuid.uuid4().hex}"
     now = clock()
     with db.unit_of_work() as uow:
-        if not uow.deliveries.claim(delivery_id, queued_by, owner, now + timedelta(seconds=runtime.delivery_lease), now):
+        if not uow.deliveries.claim(
+            delivery_id, queued_by, owner, now + timedelta(seconds=runtime.delivery_lease), now
+        ):
             return Outcome(delivery_id, "skipped")
         held = uow.deliveries.held(delivery_id, owner)
         uow.commit()
@@ -98,8 +106,15 @@ def deliver(
         uow.deliveries.record_attempt(row, started=started, duration_ms=duration_ms, error=error)
         status = _finish(row, runtime, error, clock())
         uow.commit()
-    log.info("delivery attempted", delivery_id=delivery_id, event_id=event.id, target=delivery.target,
-             status=status, error=error, attempt=row.attempts)
+    log.info(
+        "delivery attempted",
+        delivery_id=delivery_id,
+        event_id=event.id,
+        target=delivery.target,
+        status=status,
+        error=error,
+        attempt=row.attempts,
+    )
     return Outcome(delivery_id, status, error)
 
 
@@ -118,5 +133,7 @@ def deliver_due_inline(
     outcomes: list[Outcome] = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
         while queued := relay_due(db, runtime, clock=clock):
-            outcomes += pool.map(lambda q: deliver(db, runtime, sender, q.delivery_id, q.token, clock=clock), queued)
+            outcomes += pool.map(
+                lambda q: deliver(db, runtime, sender, q.delivery_id, q.token, clock=clock), queued
+            )
     return outcomes

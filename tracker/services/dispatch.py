@@ -40,7 +40,12 @@ def lease_due(
 
 
 def lease_now(
-    uow: UnitOfWork, now: datetime, ids: Sequence[str] | None, *, batch_size: int, lease_seconds: float
+    uow: UnitOfWork,
+    now: datetime,
+    ids: Sequence[str] | None,
+    *,
+    batch_size: int,
+    lease_seconds: float,
 ) -> list[Batch]:
     """Lease the given (or all enabled) sources regardless of schedule, skipping leased ones."""
     token = new_token("p")

@@ -42,18 +42,23 @@ def emit(
         uow.events.add(event, now)
     uow.session.flush()  # deliveries reference events: insert those first
     until = now + timedelta(seconds=runtime.queue_lease) if queued_by else None
-    deliveries = []
-    for event in events:
-        key = RouteKey(event.type, event.severity.value, event.topics, event.source_id)
-        for channel in channels_for(runtime.routes, key):
-            deliveries.append(
-                uow.deliveries.add(event.id, channel_target(channel), now, queued_by=queued_by, queued_until=until)
-            )
-    return deliveries
+    return [
+        uow.deliveries.add(
+            event.id, channel_target(channel), now, queued_by=queued_by, queued_until=until
+        )
+        for event in events
+        for channel in channels_for(runtime.routes, _route_key(event))
+    ]
+
+
+def _route_key(event: Event) -> RouteKey:
+    return RouteKey(event.type, event.severity.value, event.topics, event.source_id)
 
 
 def relay(uow: UnitOfWork, runtime: Runtime, now: datetime) -> list[Queued]:
     """Lease due deliveries that no one has queued (or whose queue lease ran out)."""
     token = new_token("q")
     until = now + timedelta(seconds=runtime.queue_lease)
-    return [Queued(i, token) for i in uow.deliveries.lease_due(now, token, until, runtime.relay_batch)]
+    return [
+        Queued(i, token) for i in uow.deliveries.lease_due(now, token, until, runtime.relay_batch)
+    ]

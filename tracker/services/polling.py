@@ -15,7 +15,15 @@ from datetime import datetime
 
 import structlog
 
-from tracker.services.recording import BatchReport, Failed, Outcome, Parsed, Unchanged, record_batch, spec_of
+from tracker.services.recording import (
+    BatchReport,
+    Failed,
+    Outcome,
+    Parsed,
+    Unchanged,
+    record_batch,
+    spec_of,
+)
 from tracker.services.runtime import Runtime
 from tracker.sources.errors import ParseError
 from tracker.sources.http import Fetched, FetchFailed, FetchLimits, FetchRequest, FetchResult
@@ -49,7 +57,7 @@ def parse_result(target: Target, result: FetchResult) -> Outcome:
     """Turn a fetch result into an outcome: unchanged, parsed items, or failed."""
     if isinstance(result, FetchFailed):
         return Failed(target.source_id, result.error)
-    assert isinstance(result, Fetched)  # noqa: S101 - narrowing for the type checker
+    assert isinstance(result, Fetched)
     if result.body is None:
         return Unchanged(target.source_id, result.etag, result.last_modified)
     digest = hashlib.sha256(result.body).hexdigest()
@@ -85,12 +93,21 @@ def poll_batch(
         report = record_batch(uow, runtime, token, outcomes, clock(), queued_by=queued_by)
         uow.commit()
     log.info(
-        "batch polled", sources=len(targets), unchanged=report.unchanged, failed=report.failed,
-        events=len(report.events), lost=len(report.lost),
-        fetch_seconds=round(fetched_at - started, 3), record_seconds=round(time.monotonic() - fetched_at, 3),
+        "batch polled",
+        sources=len(targets),
+        unchanged=report.unchanged,
+        failed=report.failed,
+        events=len(report.events),
+        lost=len(report.lost),
+        fetch_seconds=round(fetched_at - started, 3),
+        record_seconds=round(time.monotonic() - fetched_at, 3),
     )
     for outcome in outcomes:
         if isinstance(outcome, Failed):
-            log.warning("poll failed", source_id=outcome.source_id, error=outcome.error.reason,
-                        transient=outcome.error.transient)
+            log.warning(
+                "poll failed",
+                source_id=outcome.source_id,
+                error=outcome.error.reason,
+                transient=outcome.error.transient,
+            )
     return report

@@ -19,7 +19,7 @@ from tracker.domain.events import Event
 from tracker.domain.sources import SourceSpec
 from tracker.domain.statement_events import source_event, statement_event
 from tracker.domain.statements import Change, Item, Observation, announcement, classify
-from tracker.domain.topics import relevant_topics
+from tracker.domain.topics import Topic, relevant_topics
 from tracker.services.outbox import emit
 from tracker.services.runtime import Runtime
 from tracker.sources.errors import SourceError
@@ -99,14 +99,23 @@ def _statement_events(
     for statement, obs in created:
         events.extend(_observe(uow, spec, topics, statement, obs, Change.NEW, now))
     for statement, obs in edited:
-        change = classify(uow.statements.as_stored(statement), obs.fingerprint, uow.statements.fingerprints(statement.id))
+        change = classify(
+            uow.statements.as_stored(statement),
+            obs.fingerprint,
+            uow.statements.fingerprints(statement.id),
+        )
         events.extend(_observe(uow, spec, topics, statement, obs, change, now))
     return events
 
 
 def _observe(
-    uow: UnitOfWork, spec: SourceSpec, topics: list, statement: StatementRow, obs: Observation,
-    change: Change, now: datetime,
+    uow: UnitOfWork,
+    spec: SourceSpec,
+    topics: list[Topic],
+    statement: StatementRow,
+    obs: Observation,
+    change: Change,
+    now: datetime,
 ) -> list[Event]:
     if change is Change.REVERTED:
         uow.statements.revert(statement, obs, now)
@@ -126,37 +135,66 @@ def _observe(
     statement.announced = True
     return [
         statement_event(
-            event_type, source=spec, statement_id=statement.id, obs=obs, version=version.seq,
-            topics=matched, now=now, previous=previous if event_type == "statement.edited" else None,
+            event_type,
+            source=spec,
+            statement_id=statement.id,
+            obs=obs,
+            version=version.seq,
+            topics=matched,
+            now=now,
+            previous=previous if event_type == "statement.edited" else None,
         )
     ]
 
 
-def _succeeded(runtime: Runtime, row: SourceRow, now: datetime, status: str) -> list[Event]:
+def _succeeded(row: SourceRow, now: datetime, status: str) -> list[Event]:
     transition = health.after_success(health.Health(row.consecutive_failures, row.failing))
     failures = row.consecutive_failures
     row.consecutive_failures, row.failing = 0, False
     row.last_status, row.last_success_at = status, now
-    row.next_poll_at = now + timedelta(seconds=row.interval_seconds * random.uniform(0.95, 1.05))  # noqa: S311 - jitter, not security
+    spread = random.uniform(0.95, 1.05)  # noqa: S311 - jitter spreads load; not security
+    row.next_poll_at = now + timedelta(seconds=row.interval_seconds * spread)
     if transition.event_type is None:
         return []
-    return [source_event(transition.event_type, source=spec_of(row), now=now, failures=failures, error=None)]
+    return [
+        source_event(
+            transition.event_type, source=spec_of(row), now=now, failures=failures, error=None
+        )
+    ]
 
 
 def _failed(runtime: Runtime, row: SourceRow, error: SourceError, now: datetime) -> list[Event]:
-    transition = health.after_failure(health.Health(row.consecutive_failures, row.failing), runtime.failing_after)
-    row.consecutive_failures, row.failing = transition.health.consecutive_failures, transition.health.failing
+    transition = health.after_failure(
+        health.Health(row.consecutive_failures, row.failing), runtime.failing_after
+    )
+    row.consecutive_failures, row.failing = (
+        transition.health.consecutive_failures,
+        transition.health.failing,
+    )
     row.last_status, row.last_error, row.last_error_at = "error", error.reason, now
     row.next_poll_at = health.next_poll_after_failure(
-        now, interval=row.interval_seconds, failures=row.consecutive_failures,
-        max_backoff=runtime.max_backoff, retry_after=error.retry_after,
+        now,
+        interval=row.interval_seconds,
+        failures=row.consecutive_failures,
+        max_backoff=runtime.max_backoff,
+        retry_after=error.retry_after,
     )
     if transition.event_type is None:
         return []
-    return [source_event(transition.event_type, source=spec_of(row), now=now, failures=row.consecutive_failures, error=error.reason)]
+    return [
+        source_event(
+            transition.event_type,
+            source=spec_of(row),
+            now=now,
+            failures=row.consecutive_failures,
+            error=error.reason,
+        )
+    ]
 
 
-def _record(uow: UnitOfWork, runtime: Runtime, row: SourceRow, outcome: Outcome, now: datetime) -> list[Event]:
+def _record(
+    uow: UnitOfWork, runtime: Runtime, row: SourceRow, outcome: Outcome, now: datetime
+) -> list[Event]:
     if isinstance(outcome, Failed):
         return _failed(runtime, row, outcome.error, now)
     events: list[Event] = []
@@ -168,14 +206,22 @@ def _record(uow: UnitOfWork, runtime: Runtime, row: SourceRow, outcome: Outcome,
         row.etag = outcome.etag or row.etag
         row.last_modified = outcome.last_modified or row.last_modified
     status = "ok" if isinstance(outcome, Parsed) else "unchanged"
-    return events + _succeeded(runtime, row, now, status)
+    return events + _succeeded(row, now, status)
 
 
 def record_batch(
-    uow: UnitOfWork, runtime: Runtime, token: str, outcomes: Sequence[Outcome], now: datetime, *, queued_by: str | None
+    uow: UnitOfWork,
+    runtime: Runtime,
+    token: str,
+    outcomes: Sequence[Outcome],
+    now: datetime,
+    *,
+    queued_by: str | None,
 ) -> BatchReport:
     """Record each outcome whose source this batch still holds, then release the leases."""
-    rows = {row.id: row for row in uow.sources.held(token, [o.source_id for o in outcomes], lock=True)}
+    rows = {
+        row.id: row for row in uow.sources.held(token, [o.source_id for o in outcomes], lock=True)
+    }
     report = BatchReport()
     for outcome in outcomes:
         row = rows.get(outcome.source_id)
@@ -194,7 +240,9 @@ def record_batch(
     return report
 
 
-def _record_isolated(uow: UnitOfWork, runtime: Runtime, row: SourceRow, outcome: Outcome, now: datetime) -> list[Event]:
+def _record_isolated(
+    uow: UnitOfWork, runtime: Runtime, row: SourceRow, outcome: Outcome, now: datetime
+) -> list[Event]:
     if not isinstance(outcome, Parsed):
         return _record(uow, runtime, row, outcome, now)
     try:
@@ -203,4 +251,6 @@ def _record_isolated(uow: UnitOfWork, runtime: Runtime, row: SourceRow, outcome:
     except Exception as exc:  # one source's bad data must not fail the batch
         log.exception("recording failed", source_id=row.id)
         uow.session.refresh(row)
-        return _failed(runtime, row, SourceError(f"internal error while recording: {type(exc).__name__}"), now)
+        return _failed(
+            runtime, row, SourceError(f"internal error while recording: {type(exc).__name__}"), now
+        )

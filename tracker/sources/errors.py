@@ -1,19 +1,19 @@
 """Why a poll failed. Errors of httpx and the parsers are translated here, at the edge.
 
-    SourceError                     every failed poll; `reason` is what users see
-    ├── TransientSourceError        may work next time: back off and retry
-    │   ├── FetchTimeout            connect/read/total time limit passed
-    │   ├── FetchConnectError       refused, reset, DNS, TLS
-    │   ├── ServerError             HTTP 5xx
-    │   └── RateLimited             HTTP 429 (or 503 with Retry-After): `retry_after` seconds
-    └── PermanentSourceError        will not fix itself: still retried, but reported as such
-        ├── HttpClientError         HTTP 4xx other than 429 (404 not found, 410 gone, ...)
-        ├── RedirectError           too many redirects, or a redirect without a usable Location
-        ├── BodyTooLarge            the body passed the size cap (streamed and aborted)
-        └── ParseError              the body is not what this kind of source expects
-            ├── NotAFeed            HTML or another document where a feed was expected
-            ├── MalformedFeed       not well-formed XML (truncated, mismatched tags)
-            └── EntitiesRefused     the XML declares entities (entity-expansion attacks)
+SourceError                     every failed poll; `reason` is what users see
+├── TransientSourceError        may work next time: back off and retry
+│   ├── FetchTimeout            connect/read/total time limit passed
+│   ├── FetchConnectError       refused, reset, DNS, TLS
+│   ├── ServerError             HTTP 5xx
+│   └── RateLimited             HTTP 429 (or 503 with Retry-After): `retry_after` seconds
+└── PermanentSourceError        will not fix itself: still retried, but reported as such
+    ├── HttpClientError         HTTP 4xx other than 429 (404 not found, 410 gone, ...)
+    ├── RedirectError           too many redirects, or a redirect without a usable Location
+    ├── BodyTooLarge            the body passed the size cap (streamed and aborted)
+    └── ParseError              the body is not what this kind of source expects
+        ├── NotAFeed            HTML or another document where a feed was expected
+        ├── MalformedFeed       not well-formed XML (truncated, mismatched tags)
+        └── EntitiesRefused     the XML declares entities (entity-expansion attacks)
 """
 
 from __future__ import annotations

@@ -21,7 +21,9 @@ from tracker.sources.errors import EntitiesRefused, MalformedFeed, NotAFeed
 from tracker.sources.html_text import html_to_text
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
-_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
+_HTML_START = re.compile(
+    rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL
+)
 _PROLOG_SCAN_BYTES = 64 * 1024
 _TOLERATED = ("undefined entity",)
 
@@ -61,10 +63,14 @@ def _check(parsed: Any, body: bytes, content_type: str | None) -> None:
         if _HTML_START.match(body) or "html" in (content_type or "").lower():
             raise NotAFeed("not a feed: the server sent an HTML page")
         if isinstance(problem, SAXParseException):
-            raise MalformedFeed(f"malformed XML: {problem.getMessage()} (line {problem.getLineNumber()})")
+            raise MalformedFeed(
+                f"malformed XML: {problem.getMessage()} (line {problem.getLineNumber()})"
+            )
         raise NotAFeed("not a feed: no RSS or Atom document found")
     if isinstance(problem, SAXParseException) and problem.getMessage() not in _TOLERATED:
-        raise MalformedFeed(f"malformed XML: {problem.getMessage()} (line {problem.getLineNumber()})")
+        raise MalformedFeed(
+            f"malformed XML: {problem.getMessage()} (line {problem.getLineNumber()})"
+        )
 
 
 def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> list[Item]:
@@ -84,8 +90,11 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> lis
         key = _key(entry, title, text)
         if key not in items:
             items[key] = Item(
-                key=key, title=title or text.strip()[:120], text=text,
-                url=entry.get("link") or None, published=_when(entry),
+                key=key,
+                title=title or text.strip()[:120],
+                text=text,
+                url=entry.get("link") or None,
+                published=_when(entry),
                 author=entry.get("author") or None,
             )
     return list(items.values())

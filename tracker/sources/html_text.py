@@ -6,8 +6,31 @@ import html
 from html.parser import HTMLParser
 
 _BLOCKS = frozenset(
-    {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
-     "tr", "table", "section", "article", "header", "footer", "pre", "hr", "figure", "figcaption"}
+    {
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "tr",
+        "table",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "pre",
+        "hr",
+        "figure",
+        "figcaption",
+    }
 )
 _SKIP = frozenset({"script", "style", "noscript", "template", "svg", "iframe"})
 
@@ -18,7 +41,7 @@ class _TextCollector(HTMLParser):
         self.parts: list[str] = []
         self._skipping = 0
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def handle_starttag(self, tag: str, _attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP:
             self._skipping += 1
         elif tag in _BLOCKS:

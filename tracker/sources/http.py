@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http import HTTPStatus
 from urllib.parse import urljoin
 
 import httpx
@@ -106,14 +107,15 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
 def _status_error(response: httpx.Response) -> SourceError:
     phrase = f"HTTP {response.status_code} {response.reason_phrase}".strip()
     retry_after = parse_retry_after(response.headers.get("retry-after"))
-    if response.status_code == 429 or (response.status_code == 503 and retry_after is not None):
+    status = response.status_code
+    if status == HTTPStatus.TOO_MANY_REQUESTS or (
+        status == HTTPStatus.SERVICE_UNAVAILABLE and retry_after is not None
+    ):
         return RateLimited(phrase, retry_after=retry_after)
-    if response.status_code >= 500:
+    if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         return ServerError(phrase, retry_after=retry_after)
-    if response.status_code == 404:
-        return HttpClientError("HTTP 404 Not Found")
-    if response.status_code == 410:
-        return HttpClientError("HTTP 410 Gone")
+    if status in {HTTPStatus.NOT_FOUND, HTTPStatus.GONE}:
+        return HttpClientError(f"HTTP {status} {HTTPStatus(status).phrase}")
     return HttpClientError(phrase)
 
 
@@ -151,14 +153,17 @@ async def _fetch(client: httpx.AsyncClient, request: FetchRequest, limits: Fetch
                     raise RedirectError(f"HTTP {response.status_code} without a Location header")
                 url = urljoin(url, location)
                 continue
-            if response.status_code == 304:
+            if response.status_code == HTTPStatus.NOT_MODIFIED:
                 body = None
-            elif response.status_code >= 400:
+            elif response.status_code >= HTTPStatus.BAD_REQUEST:
                 raise _status_error(response)
             else:
                 body = await _read_capped(response, limits.max_body_bytes)
             return Fetched(
-                source_id=request.source_id, status=response.status_code, body=body, url=url,
+                source_id=request.source_id,
+                status=response.status_code,
+                body=body,
+                url=url,
                 content_type=response.headers.get("content-type"),
                 etag=response.headers.get("etag"),
                 last_modified=response.headers.get("last-modified"),
@@ -167,7 +172,7 @@ async def _fetch(client: httpx.AsyncClient, request: FetchRequest, limits: Fetch
     raise RedirectError(f"more than {limits.max_redirects} redirects")
 
 
-def _translate(exc: Exception, limits: FetchLimits) -> SourceError:
+def _translate(exc: Exception, limits: FetchLimits) -> SourceError:  # noqa: PLR0911 - one arm per error
     if isinstance(exc, SourceError):
         return exc
     if isinstance(exc, TimeoutError):
@@ -196,20 +201,29 @@ async def _guarded(
             async with asyncio.timeout(limits.total_timeout):
                 return await _fetch(client, request, limits)
         except (SourceError, TimeoutError, httpx.HTTPError, OSError, ValueError) as exc:
-            return FetchFailed(request.source_id, _translate(exc, limits), time.monotonic() - started)
+            return FetchFailed(
+                request.source_id, _translate(exc, limits), time.monotonic() - started
+            )
 
 
 async def fetch_batch(requests: Sequence[FetchRequest], limits: FetchLimits) -> list[FetchResult]:
     """Fetch every request concurrently on one client; results in request order, never raising."""
     timeout = httpx.Timeout(
-        connect=limits.connect_timeout, read=limits.read_timeout, write=limits.read_timeout,
+        connect=limits.connect_timeout,
+        read=limits.read_timeout,
+        write=limits.read_timeout,
         pool=limits.total_timeout,
     )
-    pool = httpx.Limits(max_connections=limits.concurrency, max_keepalive_connections=limits.concurrency)
+    pool = httpx.Limits(
+        max_connections=limits.concurrency, max_keepalive_connections=limits.concurrency
+    )
     slots = asyncio.Semaphore(limits.concurrency)
     async with httpx.AsyncClient(
-        timeout=timeout, limits=pool, follow_redirects=False,
-        headers={"User-Agent": limits.user_agent, "Accept": "*/*"}, trust_env=False,
+        timeout=timeout,
+        limits=pool,
+        follow_redirects=False,
+        headers={"User-Agent": limits.user_agent, "Accept": "*/*"},
+        trust_env=False,
     ) as client:
         return list(await asyncio.gather(*(_guarded(client, r, limits, slots) for r in requests)))
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -67,14 +67,17 @@ class UnitOfWork:
         self.events = EventRepository(session)
         self.deliveries = DeliveryRepository(session)
 
-    def __enter__(self) -> UnitOfWork:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         # Anything not committed explicitly is rolled back: a failure loses the whole unit.
-        self.session.rollback()
+        # close() rolls back without expiring loaded rows, so callers may still read them.
         self.session.close()
 
     def commit(self) -> None:

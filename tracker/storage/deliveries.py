@@ -20,12 +20,25 @@ class DeliveryRepository:
         self.session = session
 
     def add(
-        self, event_id: str, target: str, now: datetime, *, queued_by: str | None, queued_until: datetime | None
+        self,
+        event_id: str,
+        target: str,
+        now: datetime,
+        *,
+        queued_by: str | None,
+        queued_until: datetime | None,
     ) -> DeliveryRow:
         """Add a pending delivery, due now; `queued_by` marks it as already handed to a queue."""
         row = DeliveryRow(
-            event_id=event_id, target=target, status=PENDING, attempts=0, next_attempt_at=now,
-            lease_owner=queued_by, lease_until=queued_until, created_at=now, updated_at=now,
+            event_id=event_id,
+            target=target,
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            lease_owner=queued_by,
+            lease_until=queued_until,
+            created_at=now,
+            updated_at=now,
         )
         self.session.add(row)
         return row
@@ -50,10 +63,13 @@ class DeliveryRepository:
         ids = list(self.session.scalars(query))
         if ids:
             self.session.execute(
-                update(DeliveryRow).where(DeliveryRow.id.in_(ids), self._due(now))
+                update(DeliveryRow)
+                .where(DeliveryRow.id.in_(ids), self._due(now))
                 .values(lease_owner=owner, lease_until=until)
             )
-        held = select(DeliveryRow.id).where(DeliveryRow.id.in_(ids), DeliveryRow.lease_owner == owner)
+        held = select(DeliveryRow.id).where(
+            DeliveryRow.id.in_(ids), DeliveryRow.lease_owner == owner
+        )
         return sorted(self.session.scalars(held)) if ids else []
 
     def claim(
@@ -92,8 +108,12 @@ class DeliveryRepository:
         row.attempts += 1
         self.session.add(
             DeliveryAttemptRow(
-                delivery_id=row.id, number=row.attempts, started_at=started,
-                duration_ms=duration_ms, outcome="sent" if error is None else "failed", error=error,
+                delivery_id=row.id,
+                number=row.attempts,
+                started_at=started,
+                duration_ms=duration_ms,
+                outcome="sent" if error is None else "failed",
+                error=error,
             )
         )
 
@@ -102,7 +122,9 @@ class DeliveryRepository:
         query = select(DeliveryAttemptRow).where(DeliveryAttemptRow.delivery_id == delivery_id)
         return list(self.session.scalars(query.order_by(DeliveryAttemptRow.number)))
 
-    def list(self, *, statuses: Sequence[str] = (), limit: int = 100) -> list[tuple[DeliveryRow, EventRow]]:
+    def list(
+        self, *, statuses: Sequence[str] = (), limit: int = 100
+    ) -> list[tuple[DeliveryRow, EventRow]]:
         """Return deliveries with their events, newest first, optionally by status."""
         query = select(DeliveryRow, EventRow).join(EventRow, EventRow.id == DeliveryRow.event_id)
         if statuses:
@@ -112,4 +134,6 @@ class DeliveryRepository:
 
     def pending_count(self) -> int:
         """Return how many deliveries are still pending."""
-        return len(self.session.scalars(select(DeliveryRow.id).where(DeliveryRow.status == PENDING)).all())
+        return len(
+            self.session.scalars(select(DeliveryRow.id).where(DeliveryRow.status == PENDING)).all()
+        )

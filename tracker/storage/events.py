@@ -21,9 +21,16 @@ class EventRepository:
     def add(self, event: Event, now: datetime) -> EventRow:
         """Add an event to the outbox (in the caller's transaction)."""
         row = EventRow(
-            id=event.id, type=event.type, source=event.source, subject=event.subject,
-            time=event.time, severity=event.severity.value, topics=list(event.topics),
-            source_id=event.source_id, statement_id=event.statement_id, data=event.data,
+            id=event.id,
+            type=event.type,
+            source=event.source,
+            subject=event.subject,
+            time=event.time,
+            severity=event.severity.value,
+            topics=list(event.topics),
+            source_id=event.source_id,
+            statement_id=event.statement_id,
+            data=event.data,
             created_at=now,
         )
         self.session.add(row)

@@ -48,5 +48,7 @@ def ensure_current(engine: Engine) -> None:
     """Raise SchemaOutOfDate unless the database is at the newest migration."""
     current, head = current_revision(engine), head_revision()
     if current != head:
-        state = "not initialised" if current is None else f"at revision {current}, code expects {head}"
+        state = (
+            "not initialised" if current is None else f"at revision {current}, code expects {head}"
+        )
         raise SchemaOutOfDate(f"the database is {state}: run `tracker init`")

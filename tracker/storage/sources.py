@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracker.domain.sources import SourceSpec
@@ -50,7 +50,7 @@ def _apply(row: SourceRow, spec: SourceSpec, now: datetime) -> bool:
 
 
 class SourceRepository:
-    """Source rows. Leases are taken with conditional UPDATEs, so concurrent callers never share one."""
+    """Source rows, leased with conditional UPDATEs so concurrent callers never share one."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -64,7 +64,7 @@ class SourceRepository:
         return self.session.get(SourceRow, source_id)
 
     def sync(self, specs: Sequence[SourceSpec], now: datetime) -> SyncReport:
-        """Make the table match the configuration; sources no longer configured are disabled, not deleted."""
+        """Match the table to the configuration; a removed source is disabled, not deleted."""
         rows = {row.id: row for row in self.session.scalars(select(SourceRow))}
         added, updated = [], []
         for spec in specs:
@@ -72,10 +72,20 @@ class SourceRepository:
             if row is None:
                 self.session.add(
                     SourceRow(
-                        id=spec.id, kind=spec.kind, url=spec.url, interval_seconds=spec.interval,
-                        topics=list(spec.topics), spec=asdict(spec), enabled=spec.enabled,
-                        next_poll_at=now, created_at=now, updated_at=now, last_status="pending",
-                        consecutive_failures=0, failing=False, polls=0,
+                        id=spec.id,
+                        kind=spec.kind,
+                        url=spec.url,
+                        interval_seconds=spec.interval,
+                        topics=list(spec.topics),
+                        spec=asdict(spec),
+                        enabled=spec.enabled,
+                        next_poll_at=now,
+                        created_at=now,
+                        updated_at=now,
+                        last_status="pending",
+                        consecutive_failures=0,
+                        failing=False,
+                        polls=0,
                     )
                 )
                 added.append(spec.id)
@@ -85,9 +95,11 @@ class SourceRepository:
         for source_id in disabled:
             rows[source_id].enabled = False
             rows[source_id].updated_at = now
+        self.session.flush()
         return SyncReport(added, updated, disabled)
 
-    def _free(self, now: datetime) -> object:
+    @staticmethod
+    def _free(now: datetime) -> ColumnElement[bool]:
         return or_(SourceRow.lease_until.is_(None), SourceRow.lease_until < now)
 
     def lease_due(self, now: datetime, owner: str, until: datetime, limit: int) -> list[str]:
@@ -101,12 +113,16 @@ class SourceRepository:
         )
         return self._lease(list(self.session.scalars(query)), now, owner, until)
 
-    def lease_now(self, ids: Sequence[str] | None, now: datetime, owner: str, until: datetime) -> list[str]:
+    def lease_now(
+        self, ids: Sequence[str] | None, now: datetime, owner: str, until: datetime
+    ) -> list[str]:
         """Lease the given (or all) enabled sources now, whatever their schedule, unless leased."""
         query = select(SourceRow.id).where(SourceRow.enabled.is_(True), self._free(now))
         if ids is not None:
             query = query.where(SourceRow.id.in_(ids))
-        return self._lease(list(self.session.scalars(query.with_for_update(skip_locked=True))), now, owner, until)
+        return self._lease(
+            list(self.session.scalars(query.with_for_update(skip_locked=True))), now, owner, until
+        )
 
     def _lease(self, ids: list[str], now: datetime, owner: str, until: datetime) -> list[str]:
         if not ids:

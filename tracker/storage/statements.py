@@ -62,10 +62,19 @@ class StatementRepository:
     ) -> StatementRow:
         """Add a statement (not flushed: call `flush` to get ids for many at once)."""
         row = StatementRow(
-            source_id=source_id, key=obs.key, key_digest=obs.key_digest, url=obs.url,
-            title=obs.title, fingerprint=obs.fingerprint, version_count=0,
-            relevant=bool(topics), announced=False, topics=topics,
-            published_at=obs.published, first_seen_at=now, changed_at=now,
+            source_id=source_id,
+            key=obs.key,
+            key_digest=obs.key_digest,
+            url=obs.url,
+            title=obs.title,
+            fingerprint=obs.fingerprint,
+            version_count=0,
+            relevant=bool(topics),
+            announced=False,
+            topics=topics,
+            published_at=obs.published,
+            first_seen_at=now,
+            changed_at=now,
         )
         self.session.add(row)
         return row
@@ -74,8 +83,13 @@ class StatementRepository:
         """Append a version with a never-seen text and make it the statement's current text."""
         row.version_count += 1
         version = VersionRow(
-            statement_id=row.id, seq=row.version_count, fingerprint=obs.fingerprint,
-            title=obs.title, text=obs.text, published_at=obs.published, observed_at=now,
+            statement_id=row.id,
+            seq=row.version_count,
+            fingerprint=obs.fingerprint,
+            title=obs.title,
+            text=obs.text,
+            published_at=obs.published,
+            observed_at=now,
         )
         self.session.add(version)
         self._set_current(row, obs, now)

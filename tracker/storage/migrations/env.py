@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection `tracker init` passes in (never from a URL in a file)."""
+"""Alembic environment: runs on the connection that `tracker init` passes in."""
 
 from alembic import context
 

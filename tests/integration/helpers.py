@@ -1,0 +1,67 @@
+"""Helpers for integration tests: run the pipeline inline and read back what it stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from tracker.bootstrap import Tracker, utcnow
+from tracker.services import inline
+from tracker.services.inline import RunSummary
+from tracker.storage.models import DeliveryRow, EventRow, SourceRow, StatementRow, VersionRow
+
+PUTIN = (
+    "Russian President Vladimir Putin agreed in a call with Donald Trump to a 30-day halt on "
+    "strikes against Ukraine's energy infrastructure, the Kremlin said."
+)
+PUTIN_EDITED = (
+    "Russian President Vladimir Putin agreed in a call with Donald Trump to a 30-day halt on "
+    "strikes against Ukraine's energy infrastructure, but rejected a full ceasefire, the Kremlin said."
+)
+WEATHER = "Sunny skies are expected in Paris this weekend with light winds."
+
+
+def run_once(tracker: Tracker, only: list[str] | None = None) -> RunSummary:
+    """Poll and deliver inline, as `tracker poll --once` does."""
+    return inline.poll_once(
+        tracker.db, tracker.runtime(), fetcher=tracker.fetch, sender=tracker.sender,
+        clock=utcnow, only=only,
+    )
+
+
+def events(tracker: Tracker, *types: str) -> list[EventRow]:
+    with tracker.db.reader() as uow:
+        rows = uow.events.list(limit=10_000)
+    return [r for r in rows if not types or r.type in types]
+
+
+def source(tracker: Tracker, source_id: str) -> SourceRow:
+    with tracker.db.reader() as uow:
+        row = uow.sources.get(source_id)
+    assert row is not None
+    return row
+
+
+def count(tracker: Tracker, model: Any) -> int:
+    with tracker.db.reader() as uow:
+        return int(uow.session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def statements(tracker: Tracker) -> list[StatementRow]:
+    with tracker.db.reader() as uow:
+        return list(uow.session.scalars(select(StatementRow).order_by(StatementRow.id)))
+
+
+def versions(tracker: Tracker) -> list[VersionRow]:
+    with tracker.db.reader() as uow:
+        return list(uow.session.scalars(select(VersionRow).order_by(VersionRow.id)))
+
+
+def deliveries(tracker: Tracker) -> list[DeliveryRow]:
+    with tracker.db.reader() as uow:
+        return list(uow.session.scalars(select(DeliveryRow).order_by(DeliveryRow.id)))
+
+
+def json_channel(receiver_address: str, channel_id: str = "desk") -> dict[str, object]:
+    return {"id": channel_id, "url": f"json://{receiver_address}/alerts"}

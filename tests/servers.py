@@ -1,0 +1,187 @@
+"""Real HTTP servers on 127.0.0.1 for the tests: a feed server that can misbehave, and a receiver."""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Resource:
+    """What the feed server answers at one path."""
+
+    body: bytes = b""
+    content_type: str = "application/rss+xml; charset=utf-8"
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering
+    validators: bool = True  # send ETag / Last-Modified and honour conditional requests
+    handler: Callable[[BaseHTTPRequestHandler], None] | None = None  # full control
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _Base(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class FeedServer:
+    """Serves `resources[path]`; counts requests per path; ETag and 304 when asked for."""
+
+    def __init__(self) -> None:
+        self.resources: dict[str, Resource] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(_Base):
+            def do_GET(self) -> None:
+                outer._serve(self)
+
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def set(self, path: str, body: bytes | str = b"", **kwargs: Any) -> str:
+        data = body.encode() if isinstance(body, str) else body
+        with self.lock:
+            self.resources[path] = Resource(body=data, **kwargs)
+        return self.url(path)
+
+    def hits(self, path: str) -> int:
+        with self.lock:
+            return sum(1 for p, _ in self.requests if p == path)
+
+    def _serve(self, req: BaseHTTPRequestHandler) -> None:
+        path = req.path.split("?")[0]
+        with self.lock:
+            self.requests.append((path, dict(req.headers.items())))
+            res = self.resources.get(path)
+        if res is None:
+            self._send(req, 404, b"not found", {"Content-Type": "text/plain"})
+            return
+        if res.delay:
+            time.sleep(res.delay)
+        if res.handler is not None:
+            res.handler(req)
+            return
+        headers = {"Content-Type": res.content_type, **res.headers}
+        if res.validators and res.status == 200:
+            etag = '"' + hashlib.sha1(res.body).hexdigest()[:16] + '"'  # noqa: S324
+            headers["ETag"] = etag
+            headers["Last-Modified"] = email.utils.formatdate(0, usegmt=True)
+            if req.headers.get("If-None-Match") == etag:
+                self._send(req, 304, b"", {"ETag": etag})
+                return
+        self._send(req, res.status, res.body, headers)
+
+    @staticmethod
+    def _send(req: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str]) -> None:
+        req.send_response(status)
+        for name, value in headers.items():
+            req.send_header(name, value)
+        req.send_header("Content-Length", str(len(body)))
+        req.end_headers()
+        if body and req.command != "HEAD":
+            req.wfile.write(body)
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class Receiver:
+    """Records every POST (path, headers, body); answers `statuses` in turn, then 200."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.statuses: list[int] = []
+        self.delay = 0.0
+        self.cond = threading.Condition()
+        outer = self
+
+        class Handler(_Base):
+            def do_POST(self) -> None:
+                outer._receive(self)
+
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.httpd.server_address[1]}"
+
+    def _receive(self, req: BaseHTTPRequestHandler) -> None:
+        length = int(req.headers.get("Content-Length") or 0)
+        body = req.rfile.read(length)
+        if self.delay:
+            time.sleep(self.delay)
+        with self.cond:
+            status = self.statuses.pop(0) if self.statuses else 200
+            if status < 300:
+                self.received.append(
+                    {"path": req.path, "headers": dict(req.headers.items()), "body": body.decode()}
+                )
+            self.cond.notify_all()
+        req.send_response(status)
+        req.send_header("Content-Length", "0")
+        req.end_headers()
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Return the JSON bodies received (apprise `json://` posts title and message)."""
+        with self.cond:
+            return [json.loads(r["body"]) for r in self.received]
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
+        """Wait until `count` messages arrived; return them (fewer if the timeout passed)."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while len(self.received) < count and time.monotonic() < deadline:
+                self.cond.wait(timeout=max(0.01, deadline - time.monotonic()))
+        return self.messages()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def rss(*items: dict[str, str], title: str = "Test feed") -> bytes:
+    """Return an RSS 2.0 document with `items` (keys: title, guid, link, description, pubDate)."""
+    from xml.sax.saxutils import escape
+
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<rss version="2.0"><channel><title>{escape(title)}</title>',
+        "<link>http://example.org/</link><description>t</description>",
+    ]
+    for item in items:
+        fields = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in item.items())
+        parts.append(f"<item>{fields}</item>")
+    parts.append("</channel></rss>")
+    return "\n".join(parts).encode()
+
+
+def item(guid: str, title: str, text: str, pub: str = "Tue, 18 Mar 2025 12:00:00 GMT") -> dict[str, str]:
+    """Return one RSS item."""
+    return {"title": title, "guid": guid, "link": f"http://example.org/{guid}", "description": text, "pubDate": pub}
