@@ -133,8 +133,12 @@ def poll(
         if unknown:
             fail(f"unknown source(s): {', '.join(unknown)} (see `tracker sources list`)")
         summary = inline.poll_once(
-            tracker.db, tracker.runtime(), fetcher=tracker.fetch, sender=tracker.sender,
-            clock=utcnow, only=source or None,
+            tracker.db,
+            tracker.runtime(),
+            fetcher=tracker.fetch,
+            sender=tracker.sender,
+            clock=utcnow,
+            only=source or None,
         )
         typer.echo(str(summary))
 

@@ -12,6 +12,7 @@ import re
 from calendar import timegm
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 from xml.sax import SAXParseException
 
 import feedparser
@@ -76,10 +77,10 @@ def _check(parsed: Any, body: bytes, content_type: str | None) -> None:
 def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> list[Item]:
     """Return the items of a feed, first occurrence of each key only; raise ParseError."""
     _refuse_entities(body)
-    headers = {"content-location": url}
-    if content_type:
-        headers["content-type"] = content_type
-    parsed = feedparser.parse(body, response_headers=headers, resolve_relative_uris=True)
+    # No content-location: feedparser would resolve relative GUIDs against the feed URL, and a
+    # feed that moves would then look like all-new items. Links are resolved here instead.
+    headers = {"content-type": content_type} if content_type else {}
+    parsed = feedparser.parse(body, response_headers=headers)
     _check(parsed, body, content_type)
     items: dict[str, Item] = {}
     for entry in parsed.entries:
@@ -93,7 +94,7 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> lis
                 key=key,
                 title=title or text.strip()[:120],
                 text=text,
-                url=entry.get("link") or None,
+                url=urljoin(url, entry["link"]) if entry.get("link") else None,
                 published=_when(entry),
                 author=entry.get("author") or None,
             )

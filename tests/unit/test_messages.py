@@ -1,0 +1,42 @@
+"""Alert messages and word diffs as a reader sees them."""
+
+from __future__ import annotations
+
+from tracker.domain.diff import word_diff
+from tracker.domain.messages import render
+
+
+def test_word_diff_shows_only_the_change_with_context():
+    """The diff marks removed and added words with a few words of context."""
+    old = "one two three four five six seven eight nine ten eleven twelve"
+    new = "one two three four five six SEVEN eight nine ten eleven twelve"
+    assert word_diff(old, new, context=2) == "five six [-seven-] {+SEVEN+} eight nine"
+
+
+def test_word_diff_is_capped():
+    """A rewrite of a long text yields a bounded diff."""
+    assert len(word_diff("a " * 5000, "b " * 5000, max_chars=300)) <= 300
+
+
+def test_new_statement_message_has_title_excerpt_link_and_source():
+    """A new-statement alert says what, quotes the text, and links it."""
+    data = {
+        "statement": {"title": "Putin agrees", "text": "Long text " * 200, "url": "http://e.org/1",
+                      "published": "2025-03-18T12:00:00+00:00"},
+        "source": {"id": "kremlin-en", "speaker": "Kremlin"},
+        "topics": ["ukraine-ceasefire"],
+    }
+    message = render("statement.new", "routine", data)
+    assert message.title == "New statement: Putin agrees"
+    assert message.body.startswith("Long text")
+    assert " ..." in message.body
+    assert "http://e.org/1" in message.body
+    assert "source: Kremlin" in message.body
+
+
+def test_severity_prefixes_urgent_and_flash_titles():
+    """Flash and urgent alerts say so in the title; routine ones do not."""
+    data = {"source": {"id": "wire", "url": "http://e.org"}, "consecutive_failures": 3, "error": "HTTP 500"}
+    assert render("source.failing", "urgent", data).title == "[URGENT] Source failing: wire"
+    assert render("source.failing", "routine", data).title == "Source failing: wire"
+    assert "3 failed polls in a row. Last error: HTTP 500" in render("source.failing", "routine", data).body
