@@ -124,11 +124,19 @@ class ConfigDir:
         (self.path / "sources.yaml").write_text(yaml.safe_dump({"sources": sources}))
 
     def alerts(self, *, channels: list[dict[str, object]], routes: list[dict[str, object]]) -> None:
-        (self.path / "alerts.yaml").write_text(yaml.safe_dump({"channels": channels, "routes": routes}))
+        (self.path / "alerts.yaml").write_text(
+            yaml.safe_dump({"channels": channels, "routes": routes})
+        )
 
     def feed(self, source_id: str, url: str, **extra: object) -> dict[str, object]:
-        return {"id": source_id, "kind": "feed", "url": url, "interval": 60,
-                "topics": ["ukraine-ceasefire"], **extra}
+        return {
+            "id": source_id,
+            "kind": "feed",
+            "url": url,
+            "interval": 60,
+            "topics": ["ukraine-ceasefire"],
+            **extra,
+        }
 
 
 @pytest.fixture
@@ -143,8 +151,11 @@ def make_tracker(database_url: str, config_dir: ConfigDir, tmp_path: Path) -> It
 
     def make(**overrides: object) -> Tracker:
         settings = load_settings(
-            database_url=database_url, config_dir=config_dir.path, data_dir=tmp_path / "var",
-            allowed_networks=("127.0.0.0/8",), **overrides,
+            database_url=database_url,
+            config_dir=config_dir.path,
+            data_dir=tmp_path / "var",
+            allowed_networks=("127.0.0.0/8",),
+            **overrides,
         )
         tracker = bootstrap(settings)
         made.append(tracker)

@@ -13,6 +13,26 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+class Gate:
+    """Holds the first request that reaches it until released: the moment to crash a worker."""
+
+    def __init__(self) -> None:
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+        self._used = False
+        self._lock = threading.Lock()
+
+    def hold(self) -> bool:
+        """Hold this request if it is the first; return whether it was held (and is to be dropped)."""
+        with self._lock:
+            if self._used:
+                return False
+            self._used = True
+        self.arrived.set()
+        self.release.wait(60)
+        return True
+
+
 @dataclass
 class Resource:
     """What the feed server answers at one path."""
@@ -24,6 +44,7 @@ class Resource:
     delay: float = 0.0  # seconds before answering
     validators: bool = True  # send ETag / Last-Modified and honour conditional requests
     handler: Callable[[BaseHTTPRequestHandler], None] | None = None  # full control
+    gate: Gate | None = None  # hold (then drop) the first request
 
 
 class _Server(ThreadingHTTPServer):
@@ -83,6 +104,8 @@ class FeedServer:
             return
         if res.delay:
             time.sleep(res.delay)
+        if res.gate is not None and res.gate.hold():
+            return
         if res.handler is not None:
             res.handler(req)
             return
@@ -97,7 +120,9 @@ class FeedServer:
         self._send(req, res.status, res.body, headers)
 
     @staticmethod
-    def _send(req: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str]) -> None:
+    def _send(
+        req: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str]
+    ) -> None:
         req.send_response(status)
         for name, value in headers.items():
             req.send_header(name, value)
@@ -118,6 +143,7 @@ class Receiver:
         self.received: list[dict[str, Any]] = []
         self.statuses: list[int] = []
         self.delay = 0.0
+        self.gate: Gate | None = None
         self.cond = threading.Condition()
         outer = self
 
@@ -138,6 +164,8 @@ class Receiver:
         body = req.rfile.read(length)
         if self.delay:
             time.sleep(self.delay)
+        if self.gate is not None and self.gate.hold():
+            return
         with self.cond:
             status = self.statuses.pop(0) if self.statuses else 200
             if status < 300:
@@ -183,6 +211,14 @@ def rss(*items: dict[str, str], title: str = "Test feed") -> bytes:
     return "\n".join(parts).encode()
 
 
-def item(guid: str, title: str, text: str, pub: str = "Tue, 18 Mar 2025 12:00:00 GMT") -> dict[str, str]:
+def item(
+    guid: str, title: str, text: str, pub: str = "Tue, 18 Mar 2025 12:00:00 GMT"
+) -> dict[str, str]:
     """Return one RSS item."""
-    return {"title": title, "guid": guid, "link": f"http://example.org/{guid}", "description": text, "pubDate": pub}
+    return {
+        "title": title,
+        "guid": guid,
+        "link": f"http://example.org/{guid}",
+        "description": text,
+        "pubDate": pub,
+    }

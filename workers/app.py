@@ -41,6 +41,7 @@ def _embedded_broker(data_dir: Path) -> tuple[str, dict[str, object]]:
 def create_app(tracker: Tracker) -> Celery:
     """Return a configured Celery app with the tracker's tasks registered."""
     settings = tracker.settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # beat keeps its (disposable) state here
     if settings.broker_url:
         broker, options = settings.broker_url, {"visibility_timeout": VISIBILITY_TIMEOUT}
     else:

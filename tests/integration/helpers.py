@@ -25,8 +25,12 @@ WEATHER = "Sunny skies are expected in Paris this weekend with light winds."
 def run_once(tracker: Tracker, only: list[str] | None = None) -> RunSummary:
     """Poll and deliver inline, as `tracker poll --once` does."""
     return inline.poll_once(
-        tracker.db, tracker.runtime(), fetcher=tracker.fetch, sender=tracker.sender,
-        clock=utcnow, only=only,
+        tracker.db,
+        tracker.runtime(),
+        fetcher=tracker.fetch,
+        sender=tracker.sender,
+        clock=utcnow,
+        only=only,
     )
 
 

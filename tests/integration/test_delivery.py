@@ -29,8 +29,12 @@ def test_failed_send_is_retried_from_the_row_until_sent(config_dir, feeds, recei
     """A 500 is recorded as an attempt and retried after the scheduled delay; the retry is sent."""
     receiver.statuses = [500]
     tracker = _one_event(
-        config_dir, feeds, receiver, make_tracker,
-        channels=[json_channel(receiver.address)], routes=[{"match": {}, "channels": ["desk"]}],
+        config_dir,
+        feeds,
+        receiver,
+        make_tracker,
+        channels=[json_channel(receiver.address)],
+        routes=[{"match": {}, "channels": ["desk"]}],
         delivery_retry_schedule=(0, 0.5, 60),
     )
     (row,) = deliveries(tracker)
@@ -38,9 +42,14 @@ def test_failed_send_is_retried_from_the_row_until_sent(config_dir, feeds, recei
     assert row.last_error and "500" in row.last_error
     assert row.next_attempt_at > utcnow()
 
-    assert delivering.deliver_due_inline(tracker.db, tracker.runtime(), tracker.sender, clock=utcnow) == []
+    assert (
+        delivering.deliver_due_inline(tracker.db, tracker.runtime(), tracker.sender, clock=utcnow)
+        == []
+    )
     time.sleep(0.6)
-    outcomes = delivering.deliver_due_inline(tracker.db, tracker.runtime(), tracker.sender, clock=utcnow)
+    outcomes = delivering.deliver_due_inline(
+        tracker.db, tracker.runtime(), tracker.sender, clock=utcnow
+    )
 
     assert [o.status for o in outcomes] == ["sent"]
     (row,) = deliveries(tracker)
@@ -52,7 +61,10 @@ def test_failed_send_is_retried_from_the_row_until_sent(config_dir, feeds, recei
 def test_delivery_gives_up_after_the_schedule(config_dir, feeds, receiver, make_tracker):
     """When every scheduled attempt failed the delivery is dead, with each attempt on record."""
     tracker = _one_event(
-        config_dir, feeds, receiver, make_tracker,
+        config_dir,
+        feeds,
+        receiver,
+        make_tracker,
         channels=[{"id": "down", "url": "json://127.0.0.1:9/alerts"}],
         routes=[{"match": {}, "channels": ["down"]}],
         delivery_retry_schedule=(0, 0, 0),
@@ -66,8 +78,14 @@ def test_delivery_gives_up_after_the_schedule(config_dir, feeds, receiver, make_
 def test_a_failing_channel_does_not_hold_up_the_others(config_dir, feeds, receiver, make_tracker):
     """One event routed to a dead channel and a live one reaches the live one, and the failure is recorded."""
     tracker = _one_event(
-        config_dir, feeds, receiver, make_tracker,
-        channels=[{"id": "down", "url": "json://127.0.0.1:9/alerts"}, json_channel(receiver.address)],
+        config_dir,
+        feeds,
+        receiver,
+        make_tracker,
+        channels=[
+            {"id": "down", "url": "json://127.0.0.1:9/alerts"},
+            json_channel(receiver.address),
+        ],
         routes=[{"match": {}, "channels": ["down", "desk"]}],
     )
     by_target = {d.target: d for d in deliveries(tracker)}
@@ -80,7 +98,10 @@ def test_a_failing_channel_does_not_hold_up_the_others(config_dir, feeds, receiv
 def test_routes_pick_channels_by_type_and_severity(config_dir, feeds, receiver, make_tracker):
     """Only routes whose criteria all match produce deliveries."""
     tracker = _one_event(
-        config_dir, feeds, receiver, make_tracker,
+        config_dir,
+        feeds,
+        receiver,
+        make_tracker,
         channels=[json_channel(receiver.address, "desk"), json_channel(receiver.address, "ops")],
         routes=[
             {"match": {"types": ["statement.*"], "severities": ["routine"]}, "channels": ["desk"]},
@@ -93,11 +114,17 @@ def test_routes_pick_channels_by_type_and_severity(config_dir, feeds, receiver, 
 def test_delivering_twice_sends_once(config_dir, feeds, receiver, make_tracker):
     """Running deliver again for a sent delivery (a redelivered message) sends nothing."""
     tracker = _one_event(
-        config_dir, feeds, receiver, make_tracker,
-        channels=[json_channel(receiver.address)], routes=[{"match": {}, "channels": ["desk"]}],
+        config_dir,
+        feeds,
+        receiver,
+        make_tracker,
+        channels=[json_channel(receiver.address)],
+        routes=[{"match": {}, "channels": ["desk"]}],
     )
     (row,) = deliveries(tracker)
-    again = delivering.deliver(tracker.db, tracker.runtime(), tracker.sender, row.id, None, clock=utcnow)
+    again = delivering.deliver(
+        tracker.db, tracker.runtime(), tracker.sender, row.id, None, clock=utcnow
+    )
     assert again.status == "skipped"
     assert len(receiver.messages()) == 1
 
@@ -106,8 +133,12 @@ def test_a_delivery_to_a_removed_channel_records_why(config_dir, feeds, receiver
     """A channel removed from the config after its event was written fails with a clear reason."""
     receiver.statuses = [500]
     tracker = _one_event(
-        config_dir, feeds, receiver, make_tracker,
-        channels=[json_channel(receiver.address)], routes=[{"match": {}, "channels": ["desk"]}],
+        config_dir,
+        feeds,
+        receiver,
+        make_tracker,
+        channels=[json_channel(receiver.address)],
+        routes=[{"match": {}, "channels": ["desk"]}],
         delivery_retry_schedule=(0, 0.3),
     )
     config_dir.alerts(channels=[], routes=[])
@@ -118,18 +149,25 @@ def test_a_delivery_to_a_removed_channel_records_why(config_dir, feeds, receiver
     assert row.last_error == "channel:desk is not configured"
 
 
-def test_secrets_in_channel_urls_never_reach_the_database(config_dir, feeds, receiver, make_tracker):
+def test_secrets_in_channel_urls_never_reach_the_database(
+    config_dir, feeds, receiver, make_tracker
+):
     """A token in a channel URL appears in no event, delivery or attempt row."""
     secret = "s3cr3tTokenValue"
     tracker = _one_event(
-        config_dir, feeds, receiver, make_tracker,
+        config_dir,
+        feeds,
+        receiver,
+        make_tracker,
         channels=[{"id": "desk", "url": f"json://user:{secret}@127.0.0.1:9/alerts"}],
         routes=[{"match": {}, "channels": ["desk"]}],
         delivery_retry_schedule=(0,),
     )
     with tracker.db.reader() as uow:
         attempts = list(uow.session.query(DeliveryAttemptRow))
-    stored = repr([e.data for e in events(tracker)]) + repr([(d.target, d.last_error) for d in deliveries(tracker)])
+    stored = repr([e.data for e in events(tracker)]) + repr(
+        [(d.target, d.last_error) for d in deliveries(tracker)]
+    )
     stored += repr([a.error for a in attempts])
     assert attempts
     assert secret not in stored

@@ -164,7 +164,9 @@ def test_status_codes(feeds: FeedServer, status, headers, kind, reason, retry_af
     assert type(error) is kind
     assert error.reason == reason
     assert error.retry_after == retry_after
-    assert error.transient is (status >= 429 and status != 404 and status < 600 and status not in {403, 410})
+    assert error.transient is (
+        status >= 429 and status != 404 and status < 600 and status not in {403, 410}
+    )
 
 
 def test_broken_content_encoding(feeds: FeedServer):

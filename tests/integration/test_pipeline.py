@@ -24,13 +24,20 @@ from tracker.storage.models import StatementRow, VersionRow
 
 def _setup(config_dir, feeds, receiver, make_tracker, *paths: str):
     config_dir.sources([config_dir.feed(p.strip("/").split(".")[0], feeds.url(p)) for p in paths])
-    config_dir.alerts(channels=[json_channel(receiver.address)], routes=[{"match": {}, "channels": ["desk"]}])
+    config_dir.alerts(
+        channels=[json_channel(receiver.address)], routes=[{"match": {}, "channels": ["desk"]}]
+    )
     return make_tracker()
 
 
-def test_relevant_item_alerts_once_and_irrelevant_is_stored_silently(config_dir, feeds, receiver, make_tracker):
+def test_relevant_item_alerts_once_and_irrelevant_is_stored_silently(
+    config_dir, feeds, receiver, make_tracker
+):
     """A relevant new item alerts once; an irrelevant one is stored but alerts nobody."""
-    feeds.set("/wire.xml", rss(item("g1", "Putin agrees to energy halt", PUTIN), item("g2", "Paris weather", WEATHER)))
+    feeds.set(
+        "/wire.xml",
+        rss(item("g1", "Putin agrees to energy halt", PUTIN), item("g2", "Paris weather", WEATHER)),
+    )
     tracker = _setup(config_dir, feeds, receiver, make_tracker, "/wire.xml")
 
     summary = run_once(tracker)
@@ -71,7 +78,9 @@ def test_same_bytes_without_validators_are_unchanged(config_dir, feeds, receiver
     assert len(events(tracker)) == 1
 
 
-def test_edit_alerts_with_a_word_diff_and_flip_back_is_silent(config_dir, feeds, receiver, make_tracker):
+def test_edit_alerts_with_a_word_diff_and_flip_back_is_silent(
+    config_dir, feeds, receiver, make_tracker
+):
     """An edit alerts with what changed; going back to the earlier text stores no version and alerts nobody."""
     feeds.set("/wire.xml", rss(item("g1", "Putin agrees to energy halt", PUTIN)))
     tracker = _setup(config_dir, feeds, receiver, make_tracker, "/wire.xml")
@@ -98,19 +107,25 @@ def test_typographic_changes_are_not_edits(config_dir, feeds, receiver, make_tra
     feeds.set("/wire.xml", rss(item("g1", "Putin agrees to energy halt", PUTIN)))
     tracker = _setup(config_dir, feeds, receiver, make_tracker, "/wire.xml")
     run_once(tracker)
-    retyped = PUTIN.replace("'", "\u2019").replace("30-day", "30\u2013day").replace("Kremlin", "KREMLIN")
+    retyped = (
+        PUTIN.replace("'", "\u2019").replace("30-day", "30\u2013day").replace("Kremlin", "KREMLIN")
+    )
     feeds.set("/wire.xml", rss(item("g1", "Putin agrees to  energy halt", "  " + retyped)))
     run_once(tracker)
     assert [e.type for e in events(tracker)] == ["statement.new"]
 
 
-def test_irrelevant_item_edited_into_relevance_is_announced_as_new(config_dir, feeds, receiver, make_tracker):
+def test_irrelevant_item_edited_into_relevance_is_announced_as_new(
+    config_dir, feeds, receiver, make_tracker
+):
     """An item stored as irrelevant that an edit makes relevant alerts as a new statement."""
     feeds.set("/wire.xml", rss(item("g1", "Weekend outlook", WEATHER)))
     tracker = _setup(config_dir, feeds, receiver, make_tracker, "/wire.xml")
     run_once(tracker)
     assert events(tracker) == []
-    feeds.set("/wire.xml", rss(item("g1", "Weekend outlook", WEATHER + " Zelenskiy will visit Paris.")))
+    feeds.set(
+        "/wire.xml", rss(item("g1", "Weekend outlook", WEATHER + " Zelenskiy will visit Paris."))
+    )
     run_once(tracker)
     assert [e.type for e in events(tracker)] == ["statement.new"]
 
@@ -131,7 +146,9 @@ def test_event_is_a_cloudevent_with_provenance(config_dir, feeds, receiver, make
     assert "Putin" in event.data["matched_terms"]["ukraine-ceasefire"]
 
 
-def test_failures_back_off_then_report_failing_once_and_recovered_once(config_dir, feeds, receiver, make_tracker):
+def test_failures_back_off_then_report_failing_once_and_recovered_once(
+    config_dir, feeds, receiver, make_tracker
+):
     """A source failing N times in a row alerts `source.failing` once; its first success alerts `source.recovered`."""
     feeds.set("/wire.xml", b"oops", status=500, content_type="text/plain")
     tracker = _setup(config_dir, feeds, receiver, make_tracker, "/wire.xml")
@@ -154,9 +171,16 @@ def test_failures_back_off_then_report_failing_once_and_recovered_once(config_di
     run_once(tracker)
     run_once(tracker)
     assert [e.type for e in events(tracker)] == ["source.failing", "source.recovered"]
-    assert [m["title"] for m in receiver.messages()] == ["Source failing: wire", "Source recovered: wire"]
+    assert [m["title"] for m in receiver.messages()] == [
+        "Source failing: wire",
+        "Source recovered: wire",
+    ]
     recovered = source(tracker, "wire")
-    assert (recovered.consecutive_failures, recovered.failing, recovered.last_status) == (0, False, "unchanged")
+    assert (recovered.consecutive_failures, recovered.failing, recovered.last_status) == (
+        0,
+        False,
+        "unchanged",
+    )
 
 
 def test_retry_after_is_honoured(config_dir, feeds, receiver, make_tracker):
@@ -171,21 +195,36 @@ def test_retry_after_is_honoured(config_dir, feeds, receiver, make_tracker):
 
 def test_a_broken_source_costs_the_others_nothing(config_dir, feeds, receiver, make_tracker):
     """Beside a 404, a malformed feed and a refused connection, a good feed still alerts."""
-    feeds.set("/good.xml", rss(item("z1", "Zelenskiy backs energy ceasefire", "Ukraine would support an energy ceasefire.")))
+    feeds.set(
+        "/good.xml",
+        rss(
+            item(
+                "z1",
+                "Zelenskiy backs energy ceasefire",
+                "Ukraine would support an energy ceasefire.",
+            )
+        ),
+    )
     feeds.set("/cut.xml", b'<?xml version="1.0"?><rss version="2.0"><channel><item><title>Putin')
-    config_dir.sources([
-        config_dir.feed("good", feeds.url("/good.xml")),
-        config_dir.feed("cut", feeds.url("/cut.xml")),
-        config_dir.feed("gone", feeds.url("/missing.xml")),
-        config_dir.feed("refused", "http://127.0.0.1:9/feed.xml"),
-    ])
-    config_dir.alerts(channels=[json_channel(receiver.address)], routes=[{"match": {}, "channels": ["desk"]}])
+    config_dir.sources(
+        [
+            config_dir.feed("good", feeds.url("/good.xml")),
+            config_dir.feed("cut", feeds.url("/cut.xml")),
+            config_dir.feed("gone", feeds.url("/missing.xml")),
+            config_dir.feed("refused", "http://127.0.0.1:9/feed.xml"),
+        ]
+    )
+    config_dir.alerts(
+        channels=[json_channel(receiver.address)], routes=[{"match": {}, "channels": ["desk"]}]
+    )
     tracker = make_tracker()
 
     summary = run_once(tracker)
 
     assert (summary.polled, summary.failed) == (4, 3)
-    assert [m["title"] for m in receiver.messages()] == ["New statement: Zelenskiy backs energy ceasefire"]
+    assert [m["title"] for m in receiver.messages()] == [
+        "New statement: Zelenskiy backs energy ceasefire"
+    ]
     assert source(tracker, "gone").last_error == "HTTP 404 Not Found"
     assert source(tracker, "cut").last_error.startswith("malformed XML")
     assert source(tracker, "refused").last_error.startswith("cannot connect")
@@ -224,7 +263,9 @@ def test_a_batch_that_lost_its_lease_records_nothing(config_dir, feeds, receiver
         uow.commit()
     assert taken[0].source_ids == ["wire"]
 
-    report = polling.poll_batch(tracker.db, runtime, slow.token, slow.source_ids, clock=utcnow, fetcher=tracker.fetch)
+    report = polling.poll_batch(
+        tracker.db, runtime, slow.token, slow.source_ids, clock=utcnow, fetcher=tracker.fetch
+    )
 
     assert report.polled == 0
     assert report.lost == ["wire"]
@@ -232,17 +273,25 @@ def test_a_batch_that_lost_its_lease_records_nothing(config_dir, feeds, receiver
     assert events(tracker) == []
 
 
-def test_running_a_batch_twice_changes_nothing_the_second_time(config_dir, feeds, receiver, make_tracker):
+def test_running_a_batch_twice_changes_nothing_the_second_time(
+    config_dir, feeds, receiver, make_tracker
+):
     """A redelivered poll_batch message finds its lease released and does nothing."""
     feeds.set("/wire.xml", rss(item("g1", "Putin agrees to energy halt", PUTIN)))
     tracker = _setup(config_dir, feeds, receiver, make_tracker, "/wire.xml")
     runtime = tracker.runtime()
     with tracker.db.unit_of_work() as uow:
-        __import__("tracker.services.sync", fromlist=["x"]).sync_sources(uow, runtime.sources, utcnow())
+        __import__("tracker.services.sync", fromlist=["x"]).sync_sources(
+            uow, runtime.sources, utcnow()
+        )
         (batch,) = dispatch.lease_now(uow, utcnow(), None, batch_size=10, lease_seconds=60)
         uow.commit()
-    first = polling.poll_batch(tracker.db, runtime, batch.token, batch.source_ids, clock=utcnow, fetcher=tracker.fetch)
-    second = polling.poll_batch(tracker.db, runtime, batch.token, batch.source_ids, clock=utcnow, fetcher=tracker.fetch)
+    first = polling.poll_batch(
+        tracker.db, runtime, batch.token, batch.source_ids, clock=utcnow, fetcher=tracker.fetch
+    )
+    second = polling.poll_batch(
+        tracker.db, runtime, batch.token, batch.source_ids, clock=utcnow, fetcher=tracker.fetch
+    )
     assert (first.polled, len(first.events)) == (1, 1)
     assert (second.polled, len(second.events)) == (0, 0)
     assert feeds.hits("/wire.xml") == 1

@@ -46,7 +46,9 @@ def test_bad_config_names_file_line_and_field(config: Path, row):
 
 def test_all_problems_are_reported_at_once(config: Path):
     """Errors in two files come back together, so one pass fixes them all."""
-    (config / "sources.yaml").write_text("sources: [{id: a, kind: feed, url: 'x', topics: [ukraine-ceasefire]}]")
+    (config / "sources.yaml").write_text(
+        "sources: [{id: a, kind: feed, url: 'x', topics: [ukraine-ceasefire]}]"
+    )
     (config / "alerts.yaml").write_text("channels: [{id: d}]")
     with pytest.raises(ConfigError) as caught:
         load_config(config)

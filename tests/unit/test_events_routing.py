@@ -12,8 +12,14 @@ NOW = datetime(2025, 3, 18, 12, 0, tzinfo=UTC)
 
 def test_cloudevent_envelope_has_the_required_attributes():
     """The envelope is CloudEvents 1.0 with the tracker's source, subject and severity."""
-    event = Event(type="statement.new", source_id="wire", subject="statements/1", time=NOW,
-                  data={"x": 1}, severity=Severity.ROUTINE)
+    event = Event(
+        type="statement.new",
+        source_id="wire",
+        subject="statements/1",
+        time=NOW,
+        data={"x": 1},
+        severity=Severity.ROUTINE,
+    )
     ce = event.to_cloudevent()
     assert ce["specversion"] == "1.0"
     assert ce["id"] == event.id

@@ -27,7 +27,9 @@ def parse(body: bytes, content_type: str | None = "application/rss+xml"):
 
 def test_items_have_key_title_text_link_and_date():
     """An RSS item becomes an item with its GUID, plain text and an aware UTC date."""
-    (one,) = parse(rss(item("g1", "Putin call", "<p>The <b>leaders</b> spoke.</p><p>Then more.</p>")))
+    (one,) = parse(
+        rss(item("g1", "Putin call", "<p>The <b>leaders</b> spoke.</p><p>Then more.</p>"))
+    )
     assert one.key == "g1"
     assert one.title == "Putin call"
     assert one.text.split() == ["The", "leaders", "spoke.", "Then", "more."]
@@ -61,7 +63,9 @@ def test_truncated_feed_is_malformed_and_yields_nothing():
 def test_mismatched_tags_are_malformed():
     """Broken nesting is malformed XML."""
     with pytest.raises(MalformedFeed, match="mismatched tag"):
-        parse(b'<?xml version="1.0"?><rss version="2.0"><channel><item><title>A</titl></item></channel></rss>')
+        parse(
+            b'<?xml version="1.0"?><rss version="2.0"><channel><item><title>A</titl></item></channel></rss>'
+        )
 
 
 def test_undefined_html_entities_are_tolerated():

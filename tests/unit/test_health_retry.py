@@ -29,7 +29,9 @@ def test_backoff_doubles_from_the_interval_up_to_the_cap_and_honours_retry_after
     """Delays double per failure (with +/-10% jitter), stop at the cap, and respect Retry-After."""
     rng = random.Random(1)
     delays = [
-        (next_poll_after_failure(NOW, interval=60, failures=n, max_backoff=600, rng=rng) - NOW).total_seconds()
+        (
+            next_poll_after_failure(NOW, interval=60, failures=n, max_backoff=600, rng=rng) - NOW
+        ).total_seconds()
         for n in (1, 2, 3, 4, 5, 9)
     ]
     for got, want in zip(delays, [60, 120, 240, 480, 600, 600], strict=True):

@@ -21,8 +21,12 @@ def test_word_diff_is_capped():
 def test_new_statement_message_has_title_excerpt_link_and_source():
     """A new-statement alert says what, quotes the text, and links it."""
     data = {
-        "statement": {"title": "Putin agrees", "text": "Long text " * 200, "url": "http://e.org/1",
-                      "published": "2025-03-18T12:00:00+00:00"},
+        "statement": {
+            "title": "Putin agrees",
+            "text": "Long text " * 200,
+            "url": "http://e.org/1",
+            "published": "2025-03-18T12:00:00+00:00",
+        },
         "source": {"id": "kremlin-en", "speaker": "Kremlin"},
         "topics": ["ukraine-ceasefire"],
     }
@@ -36,7 +40,14 @@ def test_new_statement_message_has_title_excerpt_link_and_source():
 
 def test_severity_prefixes_urgent_and_flash_titles():
     """Flash and urgent alerts say so in the title; routine ones do not."""
-    data = {"source": {"id": "wire", "url": "http://e.org"}, "consecutive_failures": 3, "error": "HTTP 500"}
+    data = {
+        "source": {"id": "wire", "url": "http://e.org"},
+        "consecutive_failures": 3,
+        "error": "HTTP 500",
+    }
     assert render("source.failing", "urgent", data).title == "[URGENT] Source failing: wire"
     assert render("source.failing", "routine", data).title == "Source failing: wire"
-    assert "3 failed polls in a row. Last error: HTTP 500" in render("source.failing", "routine", data).body
+    assert (
+        "3 failed polls in a row. Last error: HTTP 500"
+        in render("source.failing", "routine", data).body
+    )

@@ -22,16 +22,26 @@ def test_fingerprint_table(row):
 
 def test_clean_text_keeps_paragraphs_and_readable_punctuation():
     """Clean text keeps paragraph breaks and turns curly quotes and dashes into plain ones."""
-    assert clean_text("  \u201cNo\u201d \u2014 he said.\r\n\r\nNext  para ") == '"No" - he said.\n\nNext para'
+    assert (
+        clean_text("  \u201cNo\u201d \u2014 he said.\r\n\r\nNext  para ")
+        == '"No" - he said.\n\nNext para'
+    )
 
 
 @pytest.mark.parametrize(
     ("title", "text", "expected"),
     [
-        ("Readout of Peace Talks in Geneva", "White House Briefing/Statement: Readout of Peace Talks in Geneva", ""),
+        (
+            "Readout of Peace Talks in Geneva",
+            "White House Briefing/Statement: Readout of Peace Talks in Geneva",
+            "",
+        ),
         ("Putin call", "Putin call", ""),
-        ("Putin call", "The leaders spoke for 90 minutes about a ceasefire in Ukraine.",
-         "The leaders spoke for 90 minutes about a ceasefire in Ukraine."),
+        (
+            "Putin call",
+            "The leaders spoke for 90 minutes about a ceasefire in Ukraine.",
+            "The leaders spoke for 90 minutes about a ceasefire in Ukraine.",
+        ),
     ],
 )
 def test_body_that_only_repeats_the_title_is_empty(title, text, expected):
@@ -47,4 +57,7 @@ def test_canonical_url_drops_tracking_and_fragment():
 
 def test_redact_url_hides_credentials():
     """User info and secret-looking query values are replaced before a URL is shown."""
-    assert redact_url("https://u:p@api.example.org/q?apikey=abc&q=putin") == "https://***@api.example.org/q?apikey=***&q=putin"
+    assert (
+        redact_url("https://u:p@api.example.org/q?apikey=abc&q=putin")
+        == "https://***@api.example.org/q?apikey=***&q=putin"
+    )

@@ -25,13 +25,33 @@ def test_postgres_urls_get_the_psycopg_driver(monkeypatch):
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
-        ("TRACKER_DATABASE_URL", "mysql://x/y", "TRACKER_DATABASE_URL: unsupported database URL scheme 'mysql'"),
-        ("TRACKER_BROKER_URL", "kafka://x", "TRACKER_BROKER_URL: unsupported broker URL scheme 'kafka'"),
+        (
+            "TRACKER_DATABASE_URL",
+            "mysql://x/y",
+            "TRACKER_DATABASE_URL: unsupported database URL scheme 'mysql'",
+        ),
+        (
+            "TRACKER_BROKER_URL",
+            "kafka://x",
+            "TRACKER_BROKER_URL: unsupported broker URL scheme 'kafka'",
+        ),
         ("TRACKER_BATCH_SIZE", "lots", "TRACKER_BATCH_SIZE: Input should be a valid integer"),
-        ("TRACKER_DELIVERY_RETRY_SCHEDULE", "0,-5", "TRACKER_DELIVERY_RETRY_SCHEDULE: expected comma-separated"),
-        ("TRACKER_ALLOWED_NETWORKS", "10.0.0.0/33", "TRACKER_ALLOWED_NETWORKS: not a network in CIDR form"),
+        (
+            "TRACKER_DELIVERY_RETRY_SCHEDULE",
+            "0,-5",
+            "TRACKER_DELIVERY_RETRY_SCHEDULE: expected comma-separated",
+        ),
+        (
+            "TRACKER_ALLOWED_NETWORKS",
+            "10.0.0.0/33",
+            "TRACKER_ALLOWED_NETWORKS: not a network in CIDR form",
+        ),
         ("TRACKER_LOG_FORMAT", "xml", "TRACKER_LOG_FORMAT: Input should be 'console' or 'json'"),
-        ("TRACKER_LEASE_SECONDS", "10", "TRACKER_LEASE_SECONDS must exceed TRACKER_POLL_TIME_LIMIT"),
+        (
+            "TRACKER_LEASE_SECONDS",
+            "10",
+            "TRACKER_LEASE_SECONDS must exceed TRACKER_POLL_TIME_LIMIT",
+        ),
     ],
 )
 def test_bad_settings_name_the_variable(monkeypatch, name, value, message):

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.domain.statements import Change, Item, Observation, StoredStatement, announcement, classify
+from tracker.domain.statements import (
+    Change,
+    Item,
+    Observation,
+    StoredStatement,
+    announcement,
+    classify,
+)
 
 STORED = StoredStatement(id=1, fingerprint="b", announced=True, version_count=2)
 
@@ -43,7 +50,14 @@ def test_announcement(change, relevant, announced, expected):
 
 def test_observation_normalises_an_item():
     """An observation has a clean title, a canonical link and a stable key digest."""
-    obs = Observation.of(Item(key="g1", title=" Putin\u2019s call ", text="<p>x</p>", url="http://e.org/a?utm_source=rss"))
+    obs = Observation.of(
+        Item(
+            key="g1",
+            title=" Putin\u2019s call ",
+            text="<p>x</p>",
+            url="http://e.org/a?utm_source=rss",
+        )
+    )
     assert obs.title == "Putin's call"
     assert obs.url == "http://e.org/a"
     assert len(obs.key_digest) == 40

@@ -29,7 +29,11 @@ def test_relevance_table(topic, row):
 def test_matched_terms_are_distinct_and_ordered():
     """Matched terms come back once each, in the order the topic lists them."""
     topic = Topic("t", "T", ("Ukrain*", "Putin", "peace talks"))
-    assert topic.matched_terms("Putin, Putin and peace   talks on Ukrainian soil") == ["Ukrain*", "Putin", "peace talks"]
+    assert topic.matched_terms("Putin, Putin and peace   talks on Ukrainian soil") == [
+        "Ukrain*",
+        "Putin",
+        "peace talks",
+    ]
 
 
 def test_min_matches_and_exclude():

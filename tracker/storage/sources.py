@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
@@ -22,6 +23,13 @@ class SyncReport:
     disabled: list[str]
 
 
+def _spec_dict(spec: SourceSpec) -> dict[str, Any]:
+    """Return the spec as it reads back from a JSON column (tuples become lists)."""
+    values = asdict(spec)
+    values["topics"] = list(spec.topics)
+    return values
+
+
 def _apply(row: SourceRow, spec: SourceSpec, now: datetime) -> bool:
     changed = False
     if row.url != spec.url:
@@ -37,7 +45,7 @@ def _apply(row: SourceRow, spec: SourceSpec, now: datetime) -> bool:
         "url": spec.url,
         "interval_seconds": spec.interval,
         "topics": list(spec.topics),
-        "spec": asdict(spec),
+        "spec": _spec_dict(spec),
         "enabled": spec.enabled,
     }
     for name, value in values.items():
@@ -77,7 +85,7 @@ class SourceRepository:
                         url=spec.url,
                         interval_seconds=spec.interval,
                         topics=list(spec.topics),
-                        spec=asdict(spec),
+                        spec=_spec_dict(spec),
                         enabled=spec.enabled,
                         next_poll_at=now,
                         created_at=now,

@@ -1,0 +1,163 @@
+"""The `tracker` command as a user's script drives it: real processes, real servers, both databases."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.integration.helpers import PUTIN, WEATHER, json_channel
+from tests.servers import item, rss
+
+TRACKER = str(Path(sys.executable).parent / "tracker")
+
+
+@pytest.fixture
+def cli(database_url, config_dir, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env.update(
+        TRACKER_DATABASE_URL=database_url,
+        TRACKER_CONFIG_DIR=str(config_dir.path),
+        TRACKER_DATA_DIR=str(tmp_path / "var"),
+        TRACKER_ALLOWED_NETWORKS="127.0.0.0/8",
+    )
+
+    def run(*args: str, expect: int = 0, **extra: str) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [TRACKER, *args],
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == expect, result.stdout + result.stderr
+        return result
+
+    return run
+
+
+def test_help_lists_the_commands(cli):
+    """`tracker --help` names every command of the contract."""
+    out = cli("--help").stdout
+    for command in ("init", "run", "poll", "sources", "events", "check-config", "deliveries"):
+        assert command in out
+
+
+def test_init_is_idempotent(cli, config_dir, feeds):
+    """`tracker init` loads the sources; running it again changes nothing."""
+    config_dir.sources([config_dir.feed("wire", feeds.url("/wire.xml"))])
+    first = cli("init").stdout
+    assert "sources: 1 configured (1 added" in first
+    again = cli("init").stdout
+    assert "database: up to date (schema 0001)" in again
+    assert "(0 added, 0 updated, 0 disabled)" in again
+
+
+def test_commands_refuse_an_uninitialised_sqlite_database(cli, database_url, tmp_path):
+    """Before `tracker init`, polling says what to do instead of failing obscurely."""
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    result = cli("poll", "--once", expect=2, TRACKER_DATABASE_URL=fresh)
+    assert "not initialised: run `tracker init`" in result.stderr
+
+
+def test_poll_once_alerts_and_lists(cli, config_dir, feeds, receiver):
+    """Poll once: the relevant item alerts, events list prints CloudEvents, sources list shows health."""
+    feeds.set(
+        "/wire.xml",
+        rss(item("g1", "Putin agrees to energy halt", PUTIN), item("g2", "Paris weather", WEATHER)),
+    )
+    config_dir.sources(
+        [
+            config_dir.feed("wire", feeds.url("/wire.xml")),
+            config_dir.feed("gone", feeds.url("/gone.xml")),
+        ]
+    )
+    config_dir.alerts(
+        channels=[json_channel(receiver.address)], routes=[{"match": {}, "channels": ["desk"]}]
+    )
+    cli("init")
+
+    out = cli("poll", "--once").stdout
+    assert "polled 2 source(s): 1 ok, 1 with errors; 1 new event(s); 1 alert(s) sent" in out
+    assert [m["title"] for m in receiver.messages()] == [
+        "New statement: Putin agrees to energy halt"
+    ]
+
+    lines = cli("events", "list", "--json").stdout.strip().splitlines()
+    (event,) = [json.loads(line) for line in lines]
+    assert event["specversion"] == "1.0"
+    assert event["type"] == "statement.new"
+    assert event["source"] == "/sources/wire"
+    assert event["data"]["statement"]["title"] == "Putin agrees to energy halt"
+
+    table = cli("events", "list").stdout
+    assert "statement.new" in table and "Putin agrees to energy halt" in table
+
+    sources = {line.split()[0]: line for line in cli("sources", "list").stdout.splitlines()[1:]}
+    assert "HTTP 404 Not Found" in sources["gone"]
+    assert "error (1)" in sources["gone"]
+    assert "ok" in sources["wire"] and "error" not in sources["wire"].lower()
+
+    only = cli("poll", "--once", "--source", "wire").stdout
+    assert only.startswith("polled 1 source(s)")
+
+
+def test_unknown_source_is_refused(cli, config_dir, feeds):
+    """`--source` with an id not in the config exits 2 and names it."""
+    config_dir.sources([config_dir.feed("wire", feeds.url("/wire.xml"))])
+    cli("init")
+    assert "unknown source(s): nope" in cli("poll", "--once", "--source", "nope", expect=2).stderr
+
+
+def test_poll_without_once_explains(cli):
+    """`tracker poll` alone points to --once and to tracker run."""
+    cli("init")
+    assert "tracker poll --once" in cli("poll", expect=2).stderr
+
+
+def test_check_config_reports_located_errors(cli, config_dir):
+    """check-config exits 1 and prints file:line: field: message for every problem."""
+    assert cli("check-config").stdout.startswith("ok: 0 sources, 1 topics")
+    (config_dir.path / "sources.yaml").write_text(
+        "sources:\n  - id: wire\n    kind: feed\n    url: http://e.org/f\n    interval: soon\n    topics: [ukraine-ceasefire]\n"
+    )
+    result = cli("check-config", expect=1)
+    assert (
+        f"{config_dir.path}/sources.yaml:5: sources[0].interval: not a duration: 'soon'"
+        in result.stderr
+    )
+    assert "1 problem(s)" in result.stderr
+
+
+def test_invalid_config_stops_commands_with_the_location(cli, config_dir):
+    """Every command refuses an invalid configuration and says where the error is."""
+    (config_dir.path / "alerts.yaml").write_text("routes: [{channels: [nowhere]}]\n")
+    result = cli("init", expect=2)
+    assert "alerts.yaml:1: routes[0].channels[0]: unknown channel 'nowhere'" in result.stderr
+
+
+def test_invalid_settings_name_the_variable(cli):
+    """A bad environment variable is named, and nothing starts."""
+    result = cli("init", expect=2, TRACKER_DATABASE_URL="mysql://x/y")
+    assert "TRACKER_DATABASE_URL: unsupported database URL scheme 'mysql'" in result.stderr
+
+
+def test_deliveries_list_shows_failures(cli, config_dir, feeds):
+    """A delivery that could not be sent shows with its error under --failed."""
+    feeds.set("/wire.xml", rss(item("g1", "Putin agrees to energy halt", PUTIN)))
+    config_dir.sources([config_dir.feed("wire", feeds.url("/wire.xml"))])
+    config_dir.alerts(
+        channels=[{"id": "down", "url": "json://127.0.0.1:9/x"}],
+        routes=[{"match": {}, "channels": ["down"]}],
+    )
+    cli("init")
+    assert "0 alert(s) sent, 1 not sent (will retry)" in cli("poll", "--once").stdout
+    failed = cli("deliveries", "list", "--failed").stdout
+    assert "channel:down" in failed and "pending" in failed and "Connection error" in failed
+    (row,) = [json.loads(line) for line in cli("deliveries", "list", "--json").stdout.splitlines()]
+    assert (row["status"], row["attempts"], row["event_type"]) == ("pending", 1, "statement.new")
