@@ -96,12 +96,14 @@ def test_poll_once_alerts_and_lists(cli, config_dir, feeds, receiver):
     assert event["data"]["statement"]["title"] == "Putin agrees to energy halt"
 
     table = cli("events", "list").stdout
-    assert "statement.new" in table and "Putin agrees to energy halt" in table
+    assert "statement.new" in table
+    assert "Putin agrees to energy halt" in table
 
     sources = {line.split()[0]: line for line in cli("sources", "list").stdout.splitlines()[1:]}
     assert "HTTP 404 Not Found" in sources["gone"]
     assert "error (1)" in sources["gone"]
-    assert "ok" in sources["wire"] and "error" not in sources["wire"].lower()
+    assert "ok" in sources["wire"]
+    assert "error" not in sources["wire"].lower()
 
     only = cli("poll", "--once", "--source", "wire").stdout
     assert only.startswith("polled 1 source(s)")
@@ -158,6 +160,8 @@ def test_deliveries_list_shows_failures(cli, config_dir, feeds):
     cli("init")
     assert "0 alert(s) sent, 1 not sent (will retry)" in cli("poll", "--once").stdout
     failed = cli("deliveries", "list", "--failed").stdout
-    assert "channel:down" in failed and "pending" in failed and "Connection error" in failed
+    assert "channel:down" in failed
+    assert "pending" in failed
+    assert "Connection error" in failed
     (row,) = [json.loads(line) for line in cli("deliveries", "list", "--json").stdout.splitlines()]
     assert (row["status"], row["attempts"], row["event_type"]) == ("pending", 1, "statement.new")

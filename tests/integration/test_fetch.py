@@ -82,9 +82,12 @@ def test_conditional_get_gets_304(feeds: FeedServer):
     """With the ETag of the last response the server answers 304: no body, unchanged."""
     url = feeds.set("/f.xml", b"<rss/>")
     first = fetch(url)
-    assert isinstance(first, Fetched) and first.body == b"<rss/>" and first.etag
+    assert isinstance(first, Fetched)
+    assert first.body == b"<rss/>"
+    assert first.etag
     second = fetch(url, etag=first.etag)
-    assert isinstance(second, Fetched) and second.not_modified
+    assert isinstance(second, Fetched)
+    assert second.not_modified
 
 
 def test_slow_drip_is_cut_at_the_total_timeout(feeds: FeedServer):
