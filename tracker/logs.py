@@ -40,9 +40,13 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Libraries that would log request URLs (which can carry tokens) stay at WARNING.
-    for noisy in ("httpx", "httpcore", "urllib3", "requests"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Libraries that would log request URLs (which can carry tokens) stay at WARNING, and so
+    # do the per-tick chatter of Celery and the migration notes of Alembic, unless debugging.
+    quiet = ["httpx", "httpcore", "urllib3", "requests"]
+    if level != "DEBUG":
+        quiet += ["alembic", "celery.beat", "celery.worker.strategy", "celery.app.trace", "kombu"]
+    for name in quiet:
+        logging.getLogger(name).setLevel(logging.WARNING)
     apprise_logger = logging.getLogger("apprise")
     apprise_logger.propagate = False
     apprise_logger.handlers[:] = [logging.NullHandler()]

@@ -35,7 +35,7 @@ def _embedded_broker(data_dir: Path) -> tuple[str, dict[str, object]]:
         "store_processed": False,
         "polling_interval": 0.2,
     }
-    return "filesystem://", options
+    return "filesystem://localhost/", options
 
 
 def create_app(tracker: Tracker) -> Celery:

@@ -28,7 +28,7 @@ def test_relevance_table(topic, row):
 
 def test_matched_terms_are_distinct_and_ordered():
     """Matched terms come back once each, in the order the topic lists them."""
-    topic = Topic("t", "T", ("Ukrain*", "Putin", "peace talks"))
+    topic = Topic("t", "T", ("Ukrain*", "Putin"), supporting=("peace talks",))
     assert topic.matched_terms("Putin, Putin and peace   talks on Ukrainian soil") == [
         "Ukrain*",
         "Putin",
@@ -36,9 +36,10 @@ def test_matched_terms_are_distinct_and_ordered():
     ]
 
 
-def test_min_matches_and_exclude():
-    """A topic can ask for several distinct terms and exclude texts outright."""
-    topic = Topic("t", "T", ("Putin", "Trump", "call"), exclude=("golf",), min_matches=2)
-    assert relevant_topics([topic], "Putin spoke") == {}
-    assert relevant_topics([topic], "Putin and Trump spoke") == {"t": ["Putin", "Trump"]}
-    assert relevant_topics([topic], "Putin and Trump played golf") == {}
+def test_supporting_terms_count_in_pairs_and_exclude_wins():
+    """A supporting term alone is not enough, two are, one beside a term is; an exclusion vetoes."""
+    topic = Topic("t", "T", ("Putin",), supporting=("ceasefire", "Moscow"), exclude=("golf",))
+    assert relevant_topics([topic], "a ceasefire in Gaza") == {}
+    assert relevant_topics([topic], "a ceasefire, says Moscow") == {"t": ["ceasefire", "Moscow"]}
+    assert relevant_topics([topic], "Putin on a ceasefire") == {"t": ["Putin", "ceasefire"]}
+    assert relevant_topics([topic], "Putin played golf") == {}

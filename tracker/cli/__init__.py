@@ -151,16 +151,12 @@ def run() -> None:
     with wiring(schema=False) as tracker:
         _init(tracker)
         settings = tracker.settings
-        broker = (
-            "embedded (files under " + str(settings.data_dir / "broker") + ")"
-            if settings.embedded_broker
-            else "external"
-        )
-        typer.echo(
-            f"broker: {broker}; polling every {settings.tick_seconds:g} s tick; alerts to: "
-            + ", ".join(tracker.config().channels)
-            + "\nPress Ctrl-C to stop."
-        )
+        channels = ", ".join(tracker.config().channels) or "none (events are stored only)"
+        broker = "external"
+        if settings.embedded_broker:
+            broker = f"embedded (files under {settings.data_dir / 'broker'})"
+        typer.echo(f"broker: {broker}; alerts go to: {channels}")
+        typer.echo("Press Ctrl-C to stop.")
     env = dict(os.environ)
     env.setdefault("TRACKER_DATA_DIR", str(settings.data_dir.resolve()))
     env.setdefault("TRACKER_CONFIG_DIR", str(settings.config_dir.resolve()))

@@ -124,7 +124,7 @@ def _load_topics(config_dir: Path, problems: list[ConfigProblem]) -> list[Topic]
             continue
         rel = parsed.relevance
         topics[parsed.id] = Topic(
-            parsed.id, parsed.name, tuple(rel.terms), tuple(rel.exclude), rel.min_matches
+            parsed.id, parsed.name, tuple(rel.terms), tuple(rel.supporting), tuple(rel.exclude)
         )
     return list(topics.values())
 

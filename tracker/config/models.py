@@ -73,12 +73,15 @@ class SourcesFile(Strict):
     sources: list[SourceConfig] = Field(default_factory=list)
 
 
-class RelevanceConfig(Strict):
-    """Which statements belong to a topic."""
+Term = Annotated[str, Field(min_length=2)]
 
-    terms: list[Annotated[str, Field(min_length=2)]] = Field(min_length=1)
-    exclude: list[Annotated[str, Field(min_length=2)]] = Field(default_factory=list)
-    min_matches: int = Field(default=1, ge=1)
+
+class RelevanceConfig(Strict):
+    """Which statements belong to a topic: one term, or two supporting terms, and no exclusion."""
+
+    terms: list[Term] = Field(min_length=1)
+    supporting: list[Term] = Field(default_factory=list)
+    exclude: list[Term] = Field(default_factory=list)
 
 
 class TopicFile(Strict):

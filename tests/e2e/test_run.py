@@ -1,0 +1,83 @@
+"""`tracker run` on the embedded default: SQLite under var/, no broker server, Ctrl-C stops it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import wait_until
+from tests.integration.helpers import PUTIN, json_channel
+from tests.servers import item, rss
+
+pytestmark = pytest.mark.e2e
+TRACKER = str(Path(sys.executable).parent / "tracker")
+
+
+def _processes_with(marker: str) -> list[int]:
+    """Return the pids whose environment contains `marker` (our unique data dir)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_run_polls_alerts_to_console_and_stops_on_ctrl_c(config_dir, feeds, receiver, tmp_path):
+    """One command runs everything; alerts print to the console and reach channels; Ctrl-C exits 0."""
+    feeds.set("/wire.xml", rss(item("g1", "Putin agrees to energy halt", PUTIN)))
+    config_dir.sources([config_dir.feed("wire", feeds.url("/wire.xml"))])
+    config_dir.alerts(
+        channels=[{"id": "console", "url": "console://"}, json_channel(receiver.address)],
+        routes=[{"match": {}, "channels": ["console", "desk"]}],
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env.update(
+        TRACKER_CONFIG_DIR=str(config_dir.path),
+        TRACKER_DATA_DIR=str(tmp_path / "var"),
+        TRACKER_TICK_SECONDS="0.5",
+        TRACKER_ALLOWED_NETWORKS="127.0.0.0/8",
+    )
+    log = tmp_path / "run.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [TRACKER, "run"], env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        messages = receiver.wait_for(1, timeout=60)
+        assert [m["title"] for m in messages] == ["New statement: Putin agrees to energy halt"], (
+            log.read_text()[-3000:]
+        )
+        wait_until(
+            lambda: "New statement: Putin agrees to energy halt" in log.read_text(),
+            what="the console alert",
+        )
+        assert (tmp_path / "var" / "tracker.db").exists()
+        assert (tmp_path / "var" / "broker").is_dir()
+
+        started = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends to the foreground process group
+        assert proc.wait(timeout=40) == 0, log.read_text()[-3000:]
+        assert time.monotonic() - started < 40
+        wait_until(
+            lambda: not _processes_with(str(tmp_path / "var")),
+            timeout=10,
+            what="every child to exit",
+        )
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    output = log.read_text()
+    assert "database: created" in output
+    assert "Press Ctrl-C to stop." in output
+    assert "Warm shutdown" in output
+    assert "Traceback" not in output
