@@ -81,3 +81,22 @@ def test_run_polls_alerts_to_console_and_stops_on_ctrl_c(config_dir, feeds, rece
     assert "Press Ctrl-C to stop." in output
     assert "Warm shutdown" in output
     assert "Traceback" not in output
+
+
+def test_workers_do_not_outlive_a_killed_supervisor(config_dir, tmp_path):
+    """If `tracker run` itself is SIGKILLed, its worker shuts down instead of running orphaned."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env.update(TRACKER_CONFIG_DIR=str(config_dir.path), TRACKER_DATA_DIR=str(tmp_path / "var"))
+    marker = str(tmp_path / "var")
+    log = tmp_path / "run.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([TRACKER, "run"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: "ready" in log.read_text(), timeout=60, what="the worker to be ready")
+        assert len(_processes_with(marker)) >= 3  # supervisor, worker, its pool
+        proc.kill()
+        proc.wait()
+        wait_until(lambda: not _processes_with(marker), timeout=30, what="the orphaned worker to exit")
+    finally:
+        for pid in _processes_with(marker):
+            os.kill(pid, signal.SIGKILL)

@@ -1,0 +1,54 @@
+"""What ships: the wheel gives a `tracker` command with its migrations; the deploy files are sound."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_wheel_has_the_command_the_migrations_and_the_workers(tmp_path):
+    """`pip install .` installs `tracker` and `tracker-worker`, the Alembic scripts and `workers`."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        check=True, capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "tracker/storage/migrations/env.py" in names
+    assert "tracker/storage/migrations/versions/0001_initial_schema.py" in names
+    assert "workers/tasks.py" in names
+    (entry_points,) = [n for n in names if n.endswith("entry_points.txt")]
+    scripts = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "tracker = tracker.cli:main" in scripts
+    assert "tracker-worker = workers.__main__:main" in scripts
+
+
+def test_procfile_runs_workers_and_one_beat():
+    """The Procfile names a worker, exactly one beat, and applies migrations on release."""
+    lines = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
+    assert lines["release"].strip() == "tracker init"
+    assert "python -m workers worker" in lines["worker"]
+    assert "--beat" not in lines["worker"]
+    assert lines["beat"].strip() == "python -m workers beat"
+
+
+def test_compose_file_wires_postgres_redis_workers_and_beat():
+    """docker-compose.yml: PostgreSQL and Redis with health checks, init first, workers and one beat."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"postgres", "redis", "init", "worker", "beat"} <= set(services)
+    for name in ("worker", "beat"):
+        env = services[name]["environment"]
+        assert env["TRACKER_DATABASE_URL"].startswith("postgresql://")
+        assert env["TRACKER_BROKER_URL"].startswith("redis://redis:6379")
+        assert services[name]["depends_on"]["init"]["condition"] == "service_completed_successfully"
+    assert services["beat"]["command"] == ["python", "-m", "workers", "beat"]
+    assert "--beat" not in services["worker"]["command"]
+    assert "healthcheck" in services["postgres"] and "healthcheck" in services["redis"]
+    assert (ROOT / "Dockerfile").read_text().count("pip install") == 1
