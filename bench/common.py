@@ -20,7 +20,9 @@ import yaml
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN = os.environ.get("TRACKER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN = os.environ.get(
+    "TRACKER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 REDIS = os.environ.get("TRACKER_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 RELEVANT = (
     "Russian President Vladimir Putin agreed in a call with Donald Trump to a 30-day halt on "
@@ -37,8 +39,10 @@ def free_port() -> int:
 
 def write_feed(path: Path, index: int, generation: int, items: int = 10) -> None:
     """An RSS feed of `items` items; one in ten is about the topic; `generation` changes one item."""
-    parts = ['<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>',
-             f"<title>Feed {index}</title><link>http://example.org/{index}</link><description>d</description>"]
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>',
+        f"<title>Feed {index}</title><link>http://example.org/{index}</link><description>d</description>",
+    ]
     for j in range(items):
         text_ = RELEVANT if (index + j) % 10 == 0 else FILLER
         if j == 0:
@@ -54,11 +58,17 @@ def write_feed(path: Path, index: int, generation: int, items: int = 10) -> None
 
 
 def ensure_nginx() -> str:
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    found = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
     if found:
         return found
-    subprocess.run(["apt-get", "install", "-y", "-q", "nginx-light"], check=True,
-                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, capture_output=True)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-q", "nginx-light"],
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        capture_output=True,
+    )
     return "/usr/sbin/nginx"
 
 
@@ -115,15 +125,27 @@ def postgres_database() -> Iterator[str]:
 def write_config(config_dir: Path, base_url: str, count: int) -> None:
     (config_dir / "topics").mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "config" / "topics" / "ukraine-ceasefire.yaml", config_dir / "topics")
-    sources = [{"id": f"s{i:05d}", "kind": "feed", "url": f"{base_url}/f{i}.xml", "interval": 3600,
-                "topics": ["ukraine-ceasefire"]} for i in range(count)]
+    sources = [
+        {
+            "id": f"s{i:05d}",
+            "kind": "feed",
+            "url": f"{base_url}/f{i}.xml",
+            "interval": 3600,
+            "topics": ["ukraine-ceasefire"],
+        }
+        for i in range(count)
+    ]
     (config_dir / "sources.yaml").write_text(yaml.safe_dump({"sources": sources}))
     (config_dir / "alerts.yaml").write_text("channels: []\nroutes: []\n")
 
 
 def tracker_cmd(*args: str, env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "-c", "from tracker.cli import main; main()", *args],
-                   env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-c", "from tracker.cli import main; main()", *args],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
 
 
 def group_peak_rss_mb(pgid: int) -> list[float]:

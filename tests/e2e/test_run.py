@@ -96,7 +96,9 @@ def test_workers_do_not_outlive_a_killed_supervisor(config_dir, tmp_path):
         assert len(_processes_with(marker)) >= 3  # supervisor, worker, its pool
         proc.kill()
         proc.wait()
-        wait_until(lambda: not _processes_with(marker), timeout=30, what="the orphaned worker to exit")
+        wait_until(
+            lambda: not _processes_with(marker), timeout=30, what="the orphaned worker to exit"
+        )
     finally:
         for pid in _processes_with(marker):
             os.kill(pid, signal.SIGKILL)

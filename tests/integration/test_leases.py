@@ -13,7 +13,9 @@ from tracker.services.sync import sync_sources
 
 def test_concurrent_dispatchers_lease_each_source_once(db):
     """Eight threads leasing 500 due sources at once end up with disjoint batches covering all."""
-    specs = [SourceSpec(f"s{i:03d}", "feed", f"http://127.0.0.1:9/{i}", 60, ("t",)) for i in range(500)]
+    specs = [
+        SourceSpec(f"s{i:03d}", "feed", f"http://127.0.0.1:9/{i}", 60, ("t",)) for i in range(500)
+    ]
     with db.unit_of_work() as uow:
         sync_sources(uow, specs, utcnow() - timedelta(seconds=1))
         uow.commit()
@@ -24,7 +26,9 @@ def test_concurrent_dispatchers_lease_each_source_once(db):
         start.wait()
         for _ in range(20):
             with db.unit_of_work() as uow:
-                batches = dispatch.lease_due(uow, utcnow(), batch_size=10, max_batches=2, lease_seconds=300)
+                batches = dispatch.lease_due(
+                    uow, utcnow(), batch_size=10, max_batches=2, lease_seconds=300
+                )
                 uow.commit()
             with lock:
                 leased.extend(b.source_ids for b in batches)
@@ -45,7 +49,9 @@ def test_a_lease_runs_out_and_the_source_can_be_leased_again(db):
         (first,) = dispatch.lease_due(uow, utcnow(), batch_size=10, max_batches=1, lease_seconds=30)
         uow.commit()
     with db.unit_of_work() as uow:
-        assert dispatch.lease_due(uow, utcnow(), batch_size=10, max_batches=1, lease_seconds=30) == []
+        assert (
+            dispatch.lease_due(uow, utcnow(), batch_size=10, max_batches=1, lease_seconds=30) == []
+        )
         later = utcnow() + timedelta(seconds=31)
         (second,) = dispatch.lease_due(uow, later, batch_size=10, max_batches=1, lease_seconds=30)
         uow.commit()

@@ -16,7 +16,8 @@ def test_wheel_has_the_command_the_migrations_and_the_workers(tmp_path):
     """`pip install .` installs `tracker` and `tracker-worker`, the Alembic scripts and `workers`."""
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     (wheel,) = tmp_path.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
@@ -31,7 +32,9 @@ def test_wheel_has_the_command_the_migrations_and_the_workers(tmp_path):
 
 def test_procfile_runs_workers_and_one_beat():
     """The Procfile names a worker, exactly one beat, and applies migrations on release."""
-    lines = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
+    lines = dict(
+        line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip()
+    )
     assert lines["release"].strip() == "tracker init"
     assert "python -m workers worker" in lines["worker"]
     assert "--beat" not in lines["worker"]
@@ -50,5 +53,6 @@ def test_compose_file_wires_postgres_redis_workers_and_beat():
         assert services[name]["depends_on"]["init"]["condition"] == "service_completed_successfully"
     assert services["beat"]["command"] == ["python", "-m", "workers", "beat"]
     assert "--beat" not in services["worker"]["command"]
-    assert "healthcheck" in services["postgres"] and "healthcheck" in services["redis"]
+    assert "healthcheck" in services["postgres"]
+    assert "healthcheck" in services["redis"]
     assert (ROOT / "Dockerfile").read_text().count("pip install") == 1
