@@ -52,6 +52,9 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 512  # the default 5 drops concurrent connects, as no real server does
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # clients that hang up (timeouts, caps, killed workers) are what the tests do
+
 
 class _Base(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -211,14 +214,12 @@ def rss(*items: dict[str, str], title: str = "Test feed") -> bytes:
     return "\n".join(parts).encode()
 
 
-def item(
-    guid: str, title: str, text: str, pub: str = "Tue, 18 Mar 2025 12:00:00 GMT"
-) -> dict[str, str]:
-    """Return one RSS item."""
+def item(guid: str, title: str, text: str, pub: str | None = None) -> dict[str, str]:
+    """Return one RSS item, published now unless `pub` says otherwise."""
     return {
         "title": title,
         "guid": guid,
         "link": f"http://example.org/{guid}",
         "description": text,
-        "pubDate": pub,
+        "pubDate": pub or email.utils.formatdate(time.time(), usegmt=True),
     }

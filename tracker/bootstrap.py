@@ -53,7 +53,10 @@ def fetch_limits(settings: Settings) -> FetchLimits:
         max_body_bytes=settings.max_body_bytes,
         max_redirects=settings.max_redirects,
         concurrency=settings.fetch_concurrency,
+        # Fetching may use 60% of a batch's time limit; parsing and recording get the rest.
+        batch_deadline=max(1.0, settings.poll_time_limit * 0.6),
         user_agent=settings.user_agent,
+        allowed_networks=settings.allowed_networks,
     )
 
 
@@ -110,6 +113,7 @@ class Tracker:
             delivery_lease=s.delivery_lease_seconds,
             relay_batch=s.relay_batch,
             retry_schedule=s.delivery_retry_schedule,
+            backlog_max_age=s.backlog_max_age,
             limits=fetch_limits(s),
         )
 

@@ -6,14 +6,28 @@ import logging
 import sys
 
 import structlog
+import structlog.tracebacks
 
 
 def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     """Route stdlib and structlog logs to stderr in one format."""
+    # Tracebacks are rendered plainly, never with local variables: locals hold settings,
+    # channel URLs and headers, which are secrets.
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
+    )
+    tracebacks: list[structlog.types.Processor] = (
+        [
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+            )
+        ]
+        if fmt == "json"
+        else []
     )
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -33,6 +47,7 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
             foreign_pre_chain=shared,
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                *tracebacks,
                 renderer,
             ],
         )
@@ -47,6 +62,3 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
         quiet += ["alembic", "celery.beat", "celery.worker.strategy", "celery.app.trace", "kombu"]
     for name in quiet:
         logging.getLogger(name).setLevel(logging.WARNING)
-    apprise_logger = logging.getLogger("apprise")
-    apprise_logger.propagate = False
-    apprise_logger.handlers[:] = [logging.NullHandler()]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from tracker.domain.retry import DEFAULT_SCHEDULE
@@ -45,8 +45,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="TRACKER_", extra="ignore", frozen=True)
 
-    database_url: str = ""
-    broker_url: str | None = None
+    database_url: SecretStr = SecretStr("")  # may carry a password: never in a repr or log
+    broker_url: SecretStr | None = None
     config_dir: Path = Path("config")
     data_dir: Path = Path("var")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     max_redirects: int = Field(default=5, ge=0, le=20)
     user_agent: str = "ceasefire-tracker/0.1 (+https://github.com/; change tracker)"
     failing_after: int = Field(default=3, ge=1)
+    # On a source's first poll, relevant items older than this are stored as known, not
+    # announced (0: announce every item of a new source).
+    backlog_max_age: float = Field(default=86_400.0, ge=0)
     max_backoff_seconds: float = Field(default=3600.0, ge=1)
 
     delivery_retry_schedule: Annotated[tuple[float, ...], NoDecode] = DEFAULT_SCHEDULE
@@ -100,21 +103,23 @@ class Settings(BaseSettings):
 
     @field_validator("database_url")
     @classmethod
-    def _database_url(cls, value: str) -> str:
+    def _database_url(cls, secret: SecretStr) -> SecretStr:
+        value = secret.get_secret_value()
         if not value:
-            return value
+            return secret
         scheme = urlsplit(value).scheme
         if scheme not in _DB_SCHEMES:
             raise ValueError(
                 f"unsupported database URL scheme {scheme!r}: use sqlite:///path or postgresql://user@host/db"
             )
         if scheme in {"postgres", "postgresql"}:
-            return "postgresql+psycopg" + value[len(scheme) :]
-        return value
+            return SecretStr("postgresql+psycopg" + value[len(scheme) :])
+        return secret
 
     @field_validator("broker_url")
     @classmethod
-    def _broker_url(cls, value: str | None) -> str | None:
+    def _broker_url(cls, secret: SecretStr | None) -> SecretStr | None:
+        value = secret.get_secret_value() if secret else ""
         if not value:
             return None
         scheme = urlsplit(value).scheme
@@ -123,7 +128,7 @@ class Settings(BaseSettings):
                 f"unsupported broker URL scheme {scheme!r}: use redis://host:6379/0, "
                 "or leave it unset for the embedded broker"
             )
-        return value
+        return secret
 
     @model_validator(mode="after")
     def _limits(self) -> Self:
@@ -141,19 +146,14 @@ class Settings(BaseSettings):
     @property
     def database(self) -> str:
         """Return the database URL, defaulting to a SQLite file under the data directory."""
-        if self.database_url:
-            return self.database_url
+        if self.database_url.get_secret_value():
+            return self.database_url.get_secret_value()
         return f"sqlite:///{(self.data_dir / 'tracker.db').resolve()}"
 
     @property
     def embedded_broker(self) -> bool:
         """Return whether the broker is the embedded one (no server; a folder under var/)."""
         return self.broker_url is None
-
-    @property
-    def is_sqlite(self) -> bool:
-        """Return whether the database is SQLite."""
-        return self.database.startswith("sqlite")
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -43,7 +43,8 @@ def create_app(tracker: Tracker) -> Celery:
     settings = tracker.settings
     settings.data_dir.mkdir(parents=True, exist_ok=True)  # beat keeps its (disposable) state here
     if settings.broker_url:
-        broker, options = settings.broker_url, {"visibility_timeout": VISIBILITY_TIMEOUT}
+        broker = settings.broker_url.get_secret_value()
+        options: dict[str, object] = {"visibility_timeout": VISIBILITY_TIMEOUT}
     else:
         broker, options = _embedded_broker(settings.data_dir)
     longest = max(settings.poll_time_limit, settings.delivery_time_limit)

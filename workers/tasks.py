@@ -28,20 +28,15 @@ _RELIABLE: dict[str, Any] = {
 }
 
 
-class _Synced:
-    """Remembers which configuration this process last synced into the sources table."""
-
-    digest: str | None = None
-
-
-def _sync_if_changed(tracker: Tracker) -> None:
+def _sync_if_changed(tracker: Tracker, synced: dict[str, str]) -> None:
+    """Sync the sources table when the configuration changed since this process last did."""
     config = tracker.config()
-    if config.digest == _Synced.digest:
+    if synced.get("digest") == config.digest:
         return
     with tracker.db.unit_of_work() as uow:
         report = sync_sources(uow, source_specs(config), utcnow())
         uow.commit()
-    _Synced.digest = config.digest
+    synced["digest"] = config.digest
     if report.added or report.updated or report.disabled:
         log.info(
             "sources synced from config",
@@ -55,6 +50,7 @@ def register_tasks(app: Celery, tracker: Tracker) -> None:
     """Define the tracker's tasks on `app`, bound to `tracker`'s wiring."""
     settings = tracker.settings
     tick = settings.tick_seconds
+    synced: dict[str, str] = {}  # the config digest this process last synced
 
     @app.task(name="tracker.deliver", time_limit=settings.delivery_time_limit, **_RELIABLE)
     def deliver(delivery_id: int, token: str | None = None) -> str:
@@ -87,9 +83,11 @@ def register_tasks(app: Celery, tracker: Tracker) -> None:
                 queued_by=queue_token,
             )
         except SoftTimeLimitExceeded:
-            log.warning(
-                "poll batch ran out of time; its leases will expire", sources=len(source_ids)
-            )
+            # Give the sources back now rather than when their leases run out.
+            log.warning("poll batch ran out of time; releasing it", sources=len(source_ids))
+            with tracker.db.unit_of_work() as uow:
+                uow.sources.release(token, source_ids)
+                uow.commit()
             return 0
         finally:
             structlog.contextvars.clear_contextvars()
@@ -99,7 +97,7 @@ def register_tasks(app: Celery, tracker: Tracker) -> None:
 
     @app.task(name="tracker.dispatch_due", time_limit=60, ignore_result=True, expires=tick * 2)
     def dispatch_due() -> int:
-        _sync_if_changed(tracker)
+        _sync_if_changed(tracker, synced)
         runtime = tracker.runtime()
         with tracker.db.unit_of_work() as uow:
             batches = dispatch.lease_due(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -22,14 +24,16 @@ PUTIN_EDITED = (
 WEATHER = "Sunny skies are expected in Paris this weekend with light winds."
 
 
-def run_once(tracker: Tracker, only: list[str] | None = None) -> RunSummary:
+def run_once(
+    tracker: Tracker, only: list[str] | None = None, clock: Callable[[], datetime] = utcnow
+) -> RunSummary:
     """Poll and deliver inline, as `tracker poll --once` does."""
     return inline.poll_once(
         tracker.db,
         tracker.runtime(),
         fetcher=tracker.fetch,
         sender=tracker.sender,
-        clock=utcnow,
+        clock=clock,
         only=only,
     )
 

@@ -9,6 +9,7 @@ import pytest
 
 from tests.servers import FeedServer
 from tracker.sources.errors import (
+    BlockedAddress,
     BodyTooLarge,
     FetchConnectError,
     FetchTimeout,
@@ -17,9 +18,16 @@ from tracker.sources.errors import (
     RedirectError,
     ServerError,
 )
+from tracker.sources.guard import AddressPolicy
 from tracker.sources.http import Fetched, FetchFailed, FetchLimits, FetchRequest, fetch_all
 
-LIMITS = FetchLimits(connect_timeout=1, read_timeout=1, total_timeout=2, max_body_bytes=100_000)
+LIMITS = FetchLimits(
+    connect_timeout=1,
+    read_timeout=1,
+    total_timeout=2,
+    max_body_bytes=100_000,
+    allowed_networks=("127.0.0.0/8",),
+)
 
 
 def fetch(url: str, limits: FetchLimits = LIMITS, **kwargs):
@@ -187,3 +195,64 @@ def test_one_hanging_source_does_not_slow_a_batch(feeds: FeedServer):
     assert time.monotonic() - started < 3
     assert sum(isinstance(r, Fetched) for r in results) == 30
     assert isinstance(results[-1], FetchFailed)
+
+
+def test_loopback_is_refused_without_the_allow_list(feeds: FeedServer):
+    """By default a feed on 127.0.0.1 is refused, naming the address and the setting that allows it."""
+    url = feeds.set("/f.xml", b"<rss/>")
+    error = error_of(fetch(url, FetchLimits(allowed_networks=())))
+    assert isinstance(error, BlockedAddress)
+    assert (
+        error.reason
+        == "refused: 127.0.0.1 is a loopback address (allow it with TRACKER_ALLOWED_NETWORKS)"
+    )
+    assert feeds.hits("/f.xml") == 0
+
+
+def test_a_redirect_to_the_metadata_address_is_refused(feeds: FeedServer):
+    """An allowed server redirecting to 169.254.169.254 gets the redirect refused, not followed."""
+    url = feeds.set(
+        "/f.xml",
+        status=302,
+        headers={"Location": "http://169.254.169.254/latest/meta-data/"},
+        validators=False,
+    )
+    error = error_of(fetch(url))
+    assert isinstance(error, BlockedAddress)
+    assert "169.254.169.254 is a link-local (cloud metadata) address" in error.reason
+
+
+@pytest.mark.parametrize(
+    ("address", "refused"),
+    [
+        ("10.1.2.3", True),
+        ("192.168.1.1", True),
+        ("172.16.0.1", True),
+        ("100.64.0.1", True),
+        ("::1", True),
+        ("fe80::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("0.0.0.0", True),
+        ("224.0.0.1", True),
+        ("93.184.216.34", False),
+        ("2606:4700::1111", False),
+    ],
+)
+def test_address_policy(address, refused):
+    """Private, loopback, link-local, CGNAT, mapped, unspecified and multicast are refused; public is not."""
+    assert (AddressPolicy().refusal(address) is not None) is refused
+    assert AddressPolicy(["10.0.0.0/8"]).refusal("10.1.2.3") is None
+
+
+def test_the_batch_deadline_cuts_what_is_still_running(feeds: FeedServer):
+    """Fetches still running at the batch deadline are reported as timeouts; the rest keep their results."""
+    limits = FetchLimits(
+        read_timeout=10, total_timeout=10, batch_deadline=1, allowed_networks=("127.0.0.0/8",)
+    )
+    good = FetchRequest("good", feeds.set("/good.xml", b"<rss/>"))
+    slow = FetchRequest("slow", feeds.set("/slow.xml", handler=_hang))
+    started = time.monotonic()
+    fast_result, slow_result = fetch_all([good, slow], limits)
+    assert time.monotonic() - started < 2.5
+    assert isinstance(fast_result, Fetched)
+    assert "batch deadline of 1 s" in error_of(slow_result).reason

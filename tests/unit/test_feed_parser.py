@@ -27,9 +27,8 @@ def parse(body: bytes, content_type: str | None = "application/rss+xml"):
 
 def test_items_have_key_title_text_link_and_date():
     """An RSS item becomes an item with its GUID, plain text and an aware UTC date."""
-    (one,) = parse(
-        rss(item("g1", "Putin call", "<p>The <b>leaders</b> spoke.</p><p>Then more.</p>"))
-    )
+    text = "<p>The <b>leaders</b> spoke.</p><p>Then more.</p>"
+    (one,) = parse(rss(item("g1", "Putin call", text, pub="Tue, 18 Mar 2025 12:00:00 GMT")))
     assert one.key == "g1"
     assert one.title == "Putin call"
     assert one.text.split() == ["The", "leaders", "spoke.", "Then", "more."]
@@ -46,6 +45,50 @@ def test_entity_declarations_are_refused_fast_and_small():
         parse(BOMB)
     assert time.monotonic() - started < 1
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000
+
+
+@pytest.mark.parametrize(
+    ("name", "document"),
+    [
+        (
+            "padded with 8 MB of whitespace",
+            b'<?xml version="1.0"?>' + b" " * 8_000_000 + BOMB.split(b"?>", 1)[1],
+        ),
+        (
+            "padded with comments",
+            b'<?xml version="1.0"?>' + b"<!-- x -->" * 50_000 + BOMB.split(b"?>", 1)[1],
+        ),
+        ("encoded as UTF-16", BOMB.decode().encode("utf-16")),
+        ("encoded as UTF-16 without a BOM", BOMB.decode().encode("utf-16-le")),
+        ("with a byte-order mark", b"\xef\xbb\xbf" + BOMB),
+        ("with a lower-case doctype", BOMB.replace(b"<!DOCTYPE", b"<!doctype")),
+    ],
+)
+def test_entity_declarations_are_refused_however_they_are_hidden(name, document):
+    """Padding, comments, encodings and case do not smuggle an entity declaration past the check."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(EntitiesRefused):
+        parse(document)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100_000
+
+
+def test_an_external_doctype_without_entities_is_read():
+    """Old RSS 0.91 feeds name an external DTD; that alone is fine (it is never fetched)."""
+    body = (
+        b'<?xml version="1.0"?><!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" '
+        b'"http://my.netscape.com/publish/formats/rss-0.91.dtd"><rss version="0.91"><channel><title>t</title>'
+        b"<item><title>Putin call</title><link>http://e.org/1</link></item></channel></rss>"
+    )
+    assert [i.title for i in parse(body)] == ["Putin call"]
+
+
+def test_an_unparseable_link_drops_the_link_not_the_item():
+    """An entry whose link is not a URL keeps its title and text."""
+    body = rss(item("g1", "Putin call", "text")).replace(
+        b"http://example.org/g1", b"http://[oops/x"
+    )
+    (one,) = parse(body)
+    assert (one.title, one.url) == ("Putin call", None)
 
 
 def test_html_page_is_not_a_feed():

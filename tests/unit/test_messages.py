@@ -51,3 +51,17 @@ def test_severity_prefixes_urgent_and_flash_titles():
         "3 failed polls in a row. Last error: HTTP 500"
         in render("source.failing", "routine", data).body
     )
+
+
+def test_a_small_edit_in_a_long_text_is_found_quickly():
+    """One changed word in 50,000 shows as one hunk with its context."""
+    old = " ".join(f"w{i}" for i in range(50_000))
+    new = old.replace(" w25000 ", " changed ")
+    assert word_diff(old, new, context=2) == "w24998 w24999 [-w25000-] {+changed+} w25001 w25002"
+
+
+def test_a_rewrite_of_a_long_text_is_summarised():
+    """When most of a long text changed, the diff says so instead of listing every word."""
+    old = " ".join(f"a{i}" for i in range(5000))
+    new = " ".join(f"b{i}" for i in range(4000))
+    assert word_diff(old, new) == "[-5000 words-] {+4000 words+} (rewritten)"

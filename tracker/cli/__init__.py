@@ -10,11 +10,13 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from tracker.bootstrap import Tracker, bootstrap, source_specs, utcnow
 from tracker.cli.output import table, when
 from tracker.config.errors import ConfigError
 from tracker.domain.events import cloudevent
+from tracker.domain.sources import redact_url
 from tracker.logs import configure_logging
 from tracker.services import inline
 from tracker.services.sync import sync_sources
@@ -53,10 +55,14 @@ def wiring(*, schema: bool = True) -> Iterator[Tracker]:
             ensure_current(tracker.db.engine)
     except (SettingsError, SchemaOutOfDate) as exc:
         fail(str(exc))
+    except OperationalError as exc:
+        fail(f"cannot reach the database at {_safe_url(settings.database)}: {exc.orig}")
     try:
         yield tracker
     except ConfigError as exc:
         fail(f"invalid configuration:\n{exc}")
+    except OperationalError as exc:
+        fail(f"cannot reach the database at {_safe_url(settings.database)}: {exc.orig}")
     finally:
         tracker.close()
 
@@ -196,7 +202,7 @@ def _source_row(row: Any, now: Any) -> list[str]:
         when(row.last_success_at),
         when(row.next_poll_at, now),
         problem or "",
-        row.url,
+        redact_url(row.url),
     ]
 
 
@@ -212,7 +218,7 @@ def sources_list(as_json: JsonFlag = False) -> None:
                         {
                             "id": r.id,
                             "kind": r.kind,
-                            "url": r.url,
+                            "url": redact_url(r.url),
                             "enabled": r.enabled,
                             "status": r.last_status,
                             "consecutive_failures": r.consecutive_failures,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import structlog
 from pydantic import BaseModel, ValidationError
 
 from tracker.config.errors import ConfigError, ConfigProblem
@@ -22,6 +23,7 @@ from tracker.domain.routing import Route
 from tracker.domain.topics import Topic
 
 M = TypeVar("M", bound=BaseModel)
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -265,5 +267,9 @@ class ConfigStore:
                     if self._config is None:
                         raise
                     self.last_error = exc
+                    log.warning(
+                        "configuration invalid; the last good one stays in force",
+                        problems=[str(p) for p in exc.problems],
+                    )
                 self._stamp = stamp
             return self._config

@@ -24,11 +24,6 @@ class SendResult:
 
     error: str | None
 
-    @property
-    def ok(self) -> bool:
-        """Return whether the alert was accepted."""
-        return self.error is None
-
 
 def secret_parts(url: str) -> list[str]:
     """Return the parts of an apprise URL that may be credentials (to scrub from any text)."""

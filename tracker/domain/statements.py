@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from tracker.domain.normalise import body_text, canonical_url, clean_text, fingerprint, key_digest
@@ -95,3 +95,16 @@ def announcement(change: Change, *, relevant: bool, announced: bool) -> str | No
     if announced:
         return "statement.edited"
     return "statement.new" if relevant else None
+
+
+def in_backlog(
+    published: datetime | None, now: datetime, *, first_poll: bool, max_age: float
+) -> bool:
+    """Return whether a new item is archive, not news: seen on a source's first poll, and old.
+
+    Adding a source must not replay its archive as alerts; an item without a date is news.
+    `max_age` 0 turns this off.
+    """
+    if not first_poll or not max_age or published is None:
+        return False
+    return published < now - timedelta(seconds=max_age)

@@ -91,8 +91,7 @@ def deliver(
             return Outcome(delivery_id, "skipped")
         held = uow.deliveries.held(delivery_id, owner)
         uow.commit()
-    if held is None:  # pragma: no cover - we just claimed it in the same transaction
-        return Outcome(delivery_id, "skipped")
+    assert held is not None
     delivery, event = held
     started, tick = clock(), time.monotonic()
     error = _send(runtime, sender, delivery, event)

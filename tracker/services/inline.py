@@ -49,25 +49,34 @@ def poll_once(
     """Poll now (ignoring schedules), record, and send every due delivery."""
     with db.unit_of_work() as uow:
         sync_sources(uow, runtime.sources, clock())
-        enabled = [s.id for s in runtime.sources if s.enabled and (only is None or s.id in only)]
-        batches = dispatch.lease_now(
-            uow, clock(), only, batch_size=runtime.batch_size, lease_seconds=runtime.lease_seconds
-        )
         uow.commit()
-    polled = failed = events = 0
-    for batch in batches:
-        report = polling.poll_batch(
-            db, runtime, batch.token, batch.source_ids, clock=clock, fetcher=fetcher
-        )
-        polled, failed = polled + report.polled, failed + report.failed
-        events += len(report.events)
+    wanted = [s.id for s in runtime.sources if s.enabled and (only is None or s.id in only)]
+    polled = failed = events = leased = 0
+    # Each batch is leased just before it is polled, so a long run never polls on a lease
+    # that ran out while earlier batches were busy.
+    for start in range(0, len(wanted), runtime.batch_size):
+        with db.unit_of_work() as uow:
+            batches = dispatch.lease_now(
+                uow,
+                clock(),
+                wanted[start : start + runtime.batch_size],
+                batch_size=runtime.batch_size,
+                lease_seconds=runtime.lease_seconds,
+            )
+            uow.commit()
+        for batch in batches:
+            leased += len(batch.source_ids)
+            report = polling.poll_batch(
+                db, runtime, batch.token, batch.source_ids, clock=clock, fetcher=fetcher
+            )
+            polled, failed = polled + report.polled, failed + report.failed
+            events += len(report.events)
     outcomes = delivering.deliver_due_inline(db, runtime, sender, clock=clock)
-    leased = sum(len(b.source_ids) for b in batches)
     return RunSummary(
         polled=polled,
         failed=failed,
         events=events,
         sent=sum(o.status == "sent" for o in outcomes),
         unsent=sum(o.status in {"retry", "dead"} for o in outcomes),
-        busy=len(enabled) - leased,
+        busy=len(wanted) - leased,
     )

@@ -15,18 +15,13 @@ from datetime import datetime
 
 import structlog
 
-from tracker.services.recording import (
-    BatchReport,
-    Failed,
-    Outcome,
-    Parsed,
-    Unchanged,
-    record_batch,
-    spec_of,
-)
+from tracker.domain.sources import SourceSpec
+from tracker.domain.statements import Observation
+from tracker.services.outcomes import BatchReport, Failed, Outcome, Parsed, Unchanged
+from tracker.services.recording import record_batch
 from tracker.services.runtime import Runtime
 from tracker.sources.errors import ParseError
-from tracker.sources.http import Fetched, FetchFailed, FetchLimits, FetchRequest, FetchResult
+from tracker.sources.http import FetchFailed, FetchLimits, FetchRequest, FetchResult
 from tracker.sources.registry import PARSERS
 from tracker.storage.database import Database
 from tracker.storage.models import SourceRow
@@ -47,27 +42,33 @@ class Target:
     request: FetchRequest
 
 
-def _target(row: SourceRow) -> Target:
-    spec = spec_of(row)
-    request = FetchRequest(row.id, row.url, row.etag, row.last_modified, dict(spec.headers))
+def _target(row: SourceRow, configured: dict[str, SourceSpec]) -> Target:
+    # Request headers (which may carry credentials) come from the configuration, not the table.
+    spec = configured.get(row.id)
+    headers = dict(spec.headers) if spec is not None else {}
+    request = FetchRequest(row.id, row.url, row.etag, row.last_modified, headers)
     return Target(row.id, row.kind, row.content_hash, request)
 
 
 def parse_result(target: Target, result: FetchResult) -> Outcome:
-    """Turn a fetch result into an outcome: unchanged, parsed items, or failed."""
+    """Turn a fetch result into an outcome: unchanged, normalised items, or failed."""
+    url = target.request.url
     if isinstance(result, FetchFailed):
-        return Failed(target.source_id, result.error)
-    assert isinstance(result, Fetched)
+        return Failed(target.source_id, url, result.error)
     if result.body is None:
-        return Unchanged(target.source_id, result.etag, result.last_modified)
+        return Unchanged(target.source_id, url, result.etag, result.last_modified)
     digest = hashlib.sha256(result.body).hexdigest()
     if digest == target.content_hash:  # servers without validators: same bytes, same items
-        return Unchanged(target.source_id, result.etag, result.last_modified)
+        return Unchanged(target.source_id, url, result.etag, result.last_modified)
     try:
         items = PARSERS[target.kind](result.body, url=result.url, content_type=result.content_type)
+        observations = [Observation.of(item) for item in items]
     except ParseError as exc:
-        return Failed(target.source_id, exc)
-    return Parsed(target.source_id, items, digest, result.etag, result.last_modified)
+        return Failed(target.source_id, url, exc)
+    except Exception as exc:  # a parser bug must cost this source, not its batch
+        log.exception("parser failed", source_id=target.source_id)
+        return Failed(target.source_id, url, ParseError(f"parser error: {type(exc).__name__}"))
+    return Parsed(target.source_id, url, observations, digest, result.etag, result.last_modified)
 
 
 def poll_batch(
@@ -81,8 +82,10 @@ def poll_batch(
     queued_by: str | None = None,
 ) -> BatchReport:
     """Poll the sources of a batch that `token` still holds; record results; return a report."""
+    configured = {spec.id: spec for spec in runtime.sources}
     with db.reader() as uow:
-        targets = [_target(row) for row in uow.sources.held(token, source_ids)]
+        held = uow.sources.held(token, source_ids, valid_at=clock())
+        targets = [_target(row, configured) for row in held]
     if not targets:
         return BatchReport(lost=list(source_ids))
     started = time.monotonic()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import structlog
@@ -18,9 +17,10 @@ from tracker.domain import health
 from tracker.domain.events import Event
 from tracker.domain.sources import SourceSpec
 from tracker.domain.statement_events import source_event, statement_event
-from tracker.domain.statements import Change, Item, Observation, announcement, classify
+from tracker.domain.statements import Change, Observation, announcement, classify
 from tracker.domain.topics import Topic, relevant_topics
 from tracker.services.outbox import emit
+from tracker.services.outcomes import BatchReport, Failed, Outcome, Parsed, Unchanged
 from tracker.services.runtime import Runtime
 from tracker.sources.errors import SourceError
 from tracker.storage.database import UnitOfWork
@@ -29,62 +29,30 @@ from tracker.storage.models import SourceRow, StatementRow
 log = structlog.get_logger(__name__)
 
 
-@dataclass(frozen=True)
-class Unchanged:
-    """The source answered 304, or sent the very bytes it sent last time."""
-
-    source_id: str
-    etag: str | None = None
-    last_modified: str | None = None
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """The source sent content, parsed into items."""
-
-    source_id: str
-    items: list[Item]
-    content_hash: str
-    etag: str | None = None
-    last_modified: str | None = None
-
-
-@dataclass(frozen=True)
-class Failed:
-    """The poll failed."""
-
-    source_id: str
-    error: SourceError
-
-
-Outcome = Unchanged | Parsed | Failed
-
-
-@dataclass
-class BatchReport:
-    """What recording a batch did."""
-
-    polled: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    lost: list[str] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
-    delivery_ids: list[int] = field(default_factory=list)
-
-
 def spec_of(row: SourceRow) -> SourceSpec:
-    """Return the configured spec a source row was synced from."""
-    values = dict(row.spec)
+    """Return the spec a source row was synced from (without its headers: they stay in config)."""
+    values = {k: v for k, v in row.spec.items() if k != "header_names"}
     values["topics"] = tuple(values.get("topics", ()))
     return SourceSpec(**values)
 
 
 def _statement_events(
-    uow: UnitOfWork, runtime: Runtime, row: SourceRow, items: list[Item], now: datetime
+    uow: UnitOfWork,
+    runtime: Runtime,
+    row: SourceRow,
+    observations: list[Observation],
+    now: datetime,
 ) -> list[Event]:
     spec = spec_of(row)
     topics = runtime.topics_for(row.topics)
-    observations = [Observation.of(item) for item in items]
+    # On a source's first good poll, items older than the backlog age are taken as known:
+    # adding a source must not replay its archive as alerts.
+    first_poll = row.last_success_at is None
+    backlog_before = (
+        now - timedelta(seconds=runtime.backlog_max_age)
+        if first_poll and runtime.backlog_max_age
+        else None
+    )
     stored = uow.statements.stored(row.id, [o.key_digest for o in observations])
     created: list[tuple[StatementRow, Observation]] = []
     edited: list[tuple[StatementRow, Observation]] = []
@@ -97,7 +65,12 @@ def _statement_events(
     uow.statements.flush()  # ids for all new statements in one round trip
     events: list[Event] = []
     for statement, obs in created:
-        events.extend(_observe(uow, spec, topics, statement, obs, Change.NEW, now))
+        backlog = (
+            backlog_before is not None
+            and obs.published is not None
+            and obs.published < backlog_before
+        )
+        events.extend(_observe(uow, spec, topics, statement, obs, Change.NEW, now, backlog=backlog))
     for statement, obs in edited:
         change = classify(
             uow.statements.as_stored(statement),
@@ -116,6 +89,8 @@ def _observe(
     obs: Observation,
     change: Change,
     now: datetime,
+    *,
+    backlog: bool = False,
 ) -> list[Event]:
     if change is Change.REVERTED:
         uow.statements.revert(statement, obs, now)
@@ -133,6 +108,8 @@ def _observe(
     if event_type is None:
         return []
     statement.announced = True
+    if backlog:
+        return []  # known from now on (so its edits are news), but not announced
     return [
         statement_event(
             event_type,
@@ -199,7 +176,10 @@ def _record(
         return _failed(runtime, row, outcome.error, now)
     events: list[Event] = []
     if isinstance(outcome, Parsed):
-        events = _statement_events(uow, runtime, row, outcome.items, now)
+        events = _statement_events(uow, runtime, row, outcome.observations, now)
+    if outcome.url != row.url:
+        pass  # the URL changed in the config during the poll: its validators are not ours
+    elif isinstance(outcome, Parsed):
         row.content_hash = outcome.content_hash
         row.etag, row.last_modified = outcome.etag, outcome.last_modified
     else:  # a 304 need not repeat the validators; keep the ones we have

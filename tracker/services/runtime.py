@@ -16,8 +16,9 @@ class Runtime:
 
     topics: list[Topic]
     routes: list[Route]
-    channels: dict[str, str]  # channel id -> apprise URL (a secret: never logged or stored)
-    sources: list[SourceSpec] = field(default_factory=list)
+    # channel id -> apprise URL: a secret, so kept out of repr (and tracebacks, logs)
+    channels: dict[str, str] = field(repr=False)
+    sources: list[SourceSpec] = field(default_factory=list, repr=False)
     failing_after: int = 3
     max_backoff: float = 3600.0
     lease_seconds: float = 300.0
@@ -27,6 +28,7 @@ class Runtime:
     delivery_lease: float = 60.0
     relay_batch: int = 500
     retry_schedule: tuple[float, ...] = (0, 5, 300)
+    backlog_max_age: float = 86_400.0
     limits: FetchLimits = field(default_factory=FetchLimits)
 
     def topics_for(self, topic_ids: list[str]) -> list[Topic]:

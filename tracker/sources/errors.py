@@ -64,6 +64,10 @@ class RedirectError(PermanentSourceError):
     """Redirects went on too long or led nowhere."""
 
 
+class BlockedAddress(PermanentSourceError):
+    """The address is not one the tracker may connect to."""
+
+
 class BodyTooLarge(PermanentSourceError):
     """The body is larger than the configured cap."""
 

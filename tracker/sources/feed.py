@@ -1,12 +1,15 @@
 """RSS and Atom feeds (feedparser): items with a key, title, text, link and date.
 
-XML entity declarations are refused before parsing, so an entity-expansion ("billion laughs")
-feed costs nothing; a document that is not well-formed is an error, except for undefined
-HTML entities such as `&nbsp;`, which real feeds are full of and feedparser reads safely.
+A document type with an internal subset (where entities are declared) is refused before
+parsing, wherever padding puts it and whatever the encoding, so an entity-expansion
+("billion laughs") feed costs a linear scan; a document that is not well-formed is an error,
+except for undefined HTML entities such as `&nbsp;`, which real feeds are full of and
+feedparser reads safely. One broken entry is skipped, not the feed.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from calendar import timegm
@@ -21,18 +24,46 @@ from tracker.domain.statements import Item
 from tracker.sources.errors import EntitiesRefused, MalformedFeed, NotAFeed
 from tracker.sources.html_text import html_to_text
 
-_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+# Whitespace, processing instructions and comments before the first declaration or element.
+# match() always succeeds here, so the scan is linear, not a backtracking search.
+_PROLOG = re.compile(r"(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
+_WIDE_ENCODINGS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+    (b"<\0\0\0", "utf-32-le"),
+    (b"\0\0\0<", "utf-32-be"),
+    (b"<\0", "utf-16-le"),
+    (b"\0<", "utf-16-be"),
+)
 _HTML_START = re.compile(
     rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL
 )
-_PROLOG_SCAN_BYTES = 64 * 1024
 _TOLERATED = ("undefined entity",)
 
 
+def _as_text(body: bytes) -> str:
+    """Return the body as text for scanning markup: wide encodings decoded, others as Latin-1.
+
+    Latin-1 maps every byte to one character, so ASCII markup reads the same in any
+    ASCII-compatible encoding, and the decode is linear and cannot fail.
+    """
+    for mark, codec in _WIDE_ENCODINGS:
+        if body.startswith(mark):
+            return body.decode(codec, errors="replace").lstrip("\ufeff")
+    return body.removeprefix(codecs.BOM_UTF8).decode("latin-1")
+
+
 def _refuse_entities(body: bytes) -> None:
-    head = body[:_PROLOG_SCAN_BYTES]
-    doctype = head.find(b"<!DOCTYPE")
-    if doctype >= 0 and _ENTITY_DECL.search(head, doctype):
+    """Refuse a DOCTYPE with an internal subset: the only place entities can be declared."""
+    text = _as_text(body)
+    start = _PROLOG.match(text).end()  # type: ignore[union-attr]
+    if text[start : start + 9].lower() != "<!doctype":
+        return
+    declaration = text[start : start + 64 * 1024]
+    bracket, close = declaration.find("["), declaration.find(">")
+    if bracket >= 0 and (close < 0 or bracket < close):
         raise EntitiesRefused("XML entity declarations refused (possible entity-expansion attack)")
 
 
@@ -84,18 +115,33 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> lis
     _check(parsed, body, content_type)
     items: dict[str, Item] = {}
     for entry in parsed.entries:
+        item = _item(entry, url)
+        if item is not None and item.key not in items:
+            items[item.key] = item
+    return list(items.values())
+
+
+def _link(base: str, link: str | None) -> str | None:
+    try:
+        return urljoin(base, link) if link else None
+    except ValueError:  # e.g. "http://[oops": keep the item, drop the link
+        return None
+
+
+def _item(entry: Any, url: str) -> Item | None:
+    """Return one entry as an item; None when it has no content or is too broken to read."""
+    try:
         title = html_to_text(entry.get("title", "") or "").strip()
         text = _text(entry)
         if not title and not text.strip():
-            continue
-        key = _key(entry, title, text)
-        if key not in items:
-            items[key] = Item(
-                key=key,
-                title=title or text.strip()[:120],
-                text=text,
-                url=urljoin(url, entry["link"]) if entry.get("link") else None,
-                published=_when(entry),
-                author=entry.get("author") or None,
-            )
-    return list(items.values())
+            return None
+        return Item(
+            key=_key(entry, title, text),
+            title=title or text.strip()[:120],
+            text=text,
+            url=_link(url, entry.get("link")),
+            published=_when(entry),
+            author=entry.get("author") or None,
+        )
+    except (ValueError, TypeError, AttributeError, KeyError, OverflowError):
+        return None

@@ -1,9 +1,10 @@
 """Fetching over HTTP: a batch at once (async httpx, keep-alive), each fetch within limits.
 
 Conditional GET on every request (If-None-Match / If-Modified-Since): 304 means unchanged.
-Limits: connect/read/total timeouts, a body cap enforced while streaming (so a gzip bomb or an
-endless body is cut off at the cap, decompressed), and a cap on redirects, followed by hand so
-each hop is checked. Every failure becomes a SourceError naming what went wrong.
+Limits: connect/read/total timeouts, a deadline for the whole batch, a body cap enforced while
+streaming (so a gzip bomb or an endless body is cut off at the cap, decompressed), a cap on
+redirects (followed by hand), and the address guard on every connection. Every failure
+becomes a SourceError naming what went wrong.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from tracker.sources.errors import (
     ServerError,
     SourceError,
 )
+from tracker.sources.guard import AddressPolicy, guarded_transport
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
@@ -54,7 +56,9 @@ class FetchLimits:
     max_body_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
     concurrency: int = 50
+    batch_deadline: float = 150.0  # seconds for a whole batch; unfinished fetches time out
     user_agent: str = "ceasefire-tracker"
+    allowed_networks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -121,7 +125,7 @@ def _status_error(response: httpx.Response) -> SourceError:
 
 async def _read_capped(response: httpx.Response, cap: int) -> bytes:
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > cap:
+    if declared.isascii() and declared.isdigit() and int(declared) > cap:
         raise BodyTooLarge(f"body of {int(declared)} bytes is over the {cap}-byte cap")
     chunks, size = [], 0
     async for chunk in response.aiter_bytes():  # decoded, so the cap also bounds decompression
@@ -132,13 +136,14 @@ async def _read_capped(response: httpx.Response, cap: int) -> bytes:
     return b"".join(chunks)
 
 
-def _request_headers(request: FetchRequest, url: str) -> dict[str, str]:
+def _request_headers(request: FetchRequest) -> dict[str, str]:
+    # Validators go on every hop: the stored ones came from the final URL of a redirect chain,
+    # and a server only matches them against its own resources.
     headers = dict(request.headers)
-    if url == request.url:  # validators belong to the URL they came from
-        if request.etag:
-            headers["If-None-Match"] = request.etag
-        if request.last_modified:
-            headers["If-Modified-Since"] = request.last_modified
+    if request.etag:
+        headers["If-None-Match"] = request.etag
+    if request.last_modified:
+        headers["If-Modified-Since"] = request.last_modified
     return headers
 
 
@@ -146,7 +151,7 @@ async def _fetch(client: httpx.AsyncClient, request: FetchRequest, limits: Fetch
     url = request.url
     started = time.monotonic()
     for _hop in range(limits.max_redirects + 1):
-        async with client.stream("GET", url, headers=_request_headers(request, url)) as response:
+        async with client.stream("GET", url, headers=_request_headers(request)) as response:
             if response.status_code in _REDIRECTS:
                 location = response.headers.get("location")
                 if not location:
@@ -200,14 +205,18 @@ async def _guarded(
         try:
             async with asyncio.timeout(limits.total_timeout):
                 return await _fetch(client, request, limits)
-        except (SourceError, TimeoutError, httpx.HTTPError, OSError, ValueError) as exc:
+        except Exception as exc:  # one fetch must never take the batch down
             return FetchFailed(
                 request.source_id, _translate(exc, limits), time.monotonic() - started
             )
 
 
 async def fetch_batch(requests: Sequence[FetchRequest], limits: FetchLimits) -> list[FetchResult]:
-    """Fetch every request concurrently on one client; results in request order, never raising."""
+    """Fetch every request concurrently on one client; results in request order, never raising.
+
+    Whatever has not finished by the batch deadline is cancelled and reported as a timeout,
+    so a batch always ends in time for its results to be recorded.
+    """
     timeout = httpx.Timeout(
         connect=limits.connect_timeout,
         read=limits.read_timeout,
@@ -218,14 +227,26 @@ async def fetch_batch(requests: Sequence[FetchRequest], limits: FetchLimits) -> 
         max_connections=limits.concurrency, max_keepalive_connections=limits.concurrency
     )
     slots = asyncio.Semaphore(limits.concurrency)
+    transport = guarded_transport(AddressPolicy(limits.allowed_networks), limits=pool)
     async with httpx.AsyncClient(
         timeout=timeout,
-        limits=pool,
+        transport=transport,
         follow_redirects=False,
         headers={"User-Agent": limits.user_agent, "Accept": "*/*"},
         trust_env=False,
     ) as client:
-        return list(await asyncio.gather(*(_guarded(client, r, limits, slots) for r in requests)))
+        tasks = [asyncio.ensure_future(_guarded(client, r, limits, slots)) for r in requests]
+        await asyncio.wait(tasks, timeout=limits.batch_deadline)
+        late = FetchTimeout(f"the batch deadline of {limits.batch_deadline:g} s passed first")
+        results: list[FetchResult] = []
+        for request, task in zip(requests, tasks, strict=True):
+            if task.done():
+                results.append(task.result())
+            else:
+                task.cancel()
+                results.append(FetchFailed(request.source_id, late, limits.batch_deadline))
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return results
 
 
 def fetch_all(requests: Sequence[FetchRequest], limits: FetchLimits) -> list[FetchResult]:

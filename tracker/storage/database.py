@@ -97,7 +97,6 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         reader = self.engine.execution_options(sqlite_begin="DEFERRED")
         self._read_sessions = sessionmaker(reader, expire_on_commit=False, autoflush=False)

@@ -131,9 +131,3 @@ class DeliveryRepository:
             query = query.where(DeliveryRow.status.in_(statuses))
         rows = self.session.execute(query.order_by(DeliveryRow.id.desc()).limit(limit))
         return [(r[0], r[1]) for r in rows]
-
-    def pending_count(self) -> int:
-        """Return how many deliveries are still pending."""
-        return len(
-            self.session.scalars(select(DeliveryRow.id).where(DeliveryRow.status == PENDING)).all()
-        )

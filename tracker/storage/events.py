@@ -40,11 +40,6 @@ class EventRepository:
         """Return one event by its CloudEvents id."""
         return self.session.scalars(select(EventRow).where(EventRow.id == event_id)).first()
 
-    def by_ids(self, event_ids: Sequence[str]) -> dict[str, EventRow]:
-        """Return events by id."""
-        rows = self.session.scalars(select(EventRow).where(EventRow.id.in_(event_ids)))
-        return {row.id: row for row in rows}
-
     def list(
         self,
         *,

@@ -24,9 +24,10 @@ class SyncReport:
 
 
 def _spec_dict(spec: SourceSpec) -> dict[str, Any]:
-    """Return the spec as it reads back from a JSON column (tuples become lists)."""
+    """Return the spec as stored: JSON-shaped, and without header values (they may be secrets)."""
     values = asdict(spec)
     values["topics"] = list(spec.topics)
+    values["header_names"] = sorted(values.pop("headers"))
     return values
 
 
@@ -143,9 +144,22 @@ class SourceRepository:
         held = select(SourceRow.id).where(SourceRow.id.in_(ids), SourceRow.lease_owner == owner)
         return sorted(self.session.scalars(held))
 
-    def held(self, owner: str, ids: Sequence[str], *, lock: bool = False) -> list[SourceRow]:
-        """Return the sources among `ids` still leased by `owner` (locked for update if asked)."""
+    def held(
+        self,
+        owner: str,
+        ids: Sequence[str],
+        *,
+        valid_at: datetime | None = None,
+        lock: bool = False,
+    ) -> list[SourceRow]:
+        """Return the sources among `ids` leased by `owner` (unexpired at `valid_at`, if given).
+
+        Recording checks only the owner: a lease that ran out but was not taken by anyone
+        is still ours, and the row lock (PostgreSQL) or write lock (SQLite) keeps it so.
+        """
         query = select(SourceRow).where(SourceRow.id.in_(ids), SourceRow.lease_owner == owner)
+        if valid_at is not None:
+            query = query.where(SourceRow.lease_until > valid_at)
         if lock:
             query = query.with_for_update()
         return list(self.session.scalars(query.order_by(SourceRow.id)))

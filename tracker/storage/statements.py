@@ -110,7 +110,3 @@ class StatementRepository:
     def flush(self) -> None:
         """Send pending inserts, so new rows get their ids (batched by the ORM)."""
         self.session.flush()
-
-    def count(self) -> int:
-        """Return how many statements are stored."""
-        return len(self.session.scalars(select(StatementRow.id)).all())

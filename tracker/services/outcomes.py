@@ -1,0 +1,55 @@
+"""What a poll came to, between fetching (no transaction) and recording (one transaction)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tracker.domain.events import Event
+from tracker.domain.statements import Observation
+from tracker.sources.errors import SourceError
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """The source answered 304, or sent the very bytes it sent last time."""
+
+    source_id: str
+    url: str  # the URL polled: validators are stored only if it is still the source's URL
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The source sent content, parsed and normalised (before any transaction opens)."""
+
+    source_id: str
+    url: str
+    observations: list[Observation]
+    content_hash: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The poll failed."""
+
+    source_id: str
+    url: str
+    error: SourceError
+
+
+Outcome = Unchanged | Parsed | Failed
+
+
+@dataclass
+class BatchReport:
+    """What recording a batch did."""
+
+    polled: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    lost: list[str] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    delivery_ids: list[int] = field(default_factory=list)
