@@ -165,3 +165,36 @@ def test_deliveries_list_shows_failures(cli, config_dir, feeds):
     assert "Connection error" in failed
     (row,) = [json.loads(line) for line in cli("deliveries", "list", "--json").stdout.splitlines()]
     assert (row["status"], row["attempts"], row["event_type"]) == ("pending", 1, "statement.new")
+
+
+def test_secrets_never_reach_any_output(cli, config_dir, feeds):
+    """Tokens in a channel URL, a source URL and a source header appear in no output or log line."""
+    feeds.set("/wire.xml", rss(item("g1", "Putin agrees to energy halt", PUTIN)))
+    config_dir.sources(
+        [
+            config_dir.feed(
+                "wire",
+                feeds.url("/wire.xml") + "?apikey=SEKRETKEY1",
+                headers={"X-Token": "SEKRETHDR2"},
+            ),
+            config_dir.feed("gone", feeds.url("/gone.xml") + "?token=SEKRETKEY3"),
+        ]
+    )
+    config_dir.alerts(
+        channels=[{"id": "desk", "url": "json://user:SEKRETPASS4@127.0.0.1:9/x"}],
+        routes=[{"match": {}, "channels": ["desk"]}],
+    )
+    outputs = [
+        cli("init"),
+        cli("poll", "--once", TRACKER_LOG_LEVEL="DEBUG"),
+        cli("sources", "list"),
+        cli("sources", "list", "--json"),
+        cli("events", "list", "--json"),
+        cli("deliveries", "list"),
+        cli("poll", "--once", TRACKER_LOG_FORMAT="json", TRACKER_LOG_LEVEL="DEBUG"),
+    ]
+    text = "".join(o.stdout + o.stderr for o in outputs)
+    assert "apikey=***" in text  # the URL is shown, redacted
+    for secret in ("SEKRETKEY1", "SEKRETHDR2", "SEKRETKEY3", "SEKRETPASS4"):
+        assert secret not in text
+    assert any(h.get("X-Token") == "SEKRETHDR2" for p, h in feeds.requests if p == "/wire.xml")
