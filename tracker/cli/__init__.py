@@ -162,6 +162,7 @@ def run() -> None:
         if settings.embedded_broker:
             broker = f"embedded (files under {settings.data_dir / 'broker'})"
         typer.echo(f"broker: {broker}; alerts go to: {channels}")
+        typer.echo("In another terminal: `tracker sources list` shows each source's health.")
         typer.echo("Press Ctrl-C to stop.")
     env = dict(os.environ)
     env.setdefault("TRACKER_DATA_DIR", str(settings.data_dir.resolve()))
