@@ -19,6 +19,8 @@ from pydantic import BaseModel, ValidationError
 from tracker.config.errors import ConfigError, ConfigProblem
 from tracker.config.models import AlertsFile, ChannelConfig, SourceConfig, SourcesFile, TopicFile
 from tracker.config.yamlfile import Loc, YamlDocument, load_yaml
+from tracker.domain.extraction.lexicon import Lexicon
+from tracker.domain.extraction.vocabulary import ActorSpec, FactSpec, IssueSpec, Vocabulary
 from tracker.domain.routing import Route
 from tracker.domain.topics import Topic
 
@@ -32,6 +34,7 @@ class Config:
 
     sources: list[SourceConfig]
     topics: list[Topic]
+    vocabularies: dict[str, Vocabulary]
     channels: dict[str, ChannelConfig]
     routes: list[Route]
     digest: str
@@ -111,7 +114,44 @@ def _digest(files: list[Path]) -> str:
     return sha.hexdigest()
 
 
-def _load_topics(config_dir: Path, problems: list[ConfigProblem]) -> list[Topic]:
+def vocabulary(topic: TopicFile) -> Vocabulary:
+    """Return the extraction vocabulary a topic file defines."""
+    cues = topic.stance_cues
+    return Vocabulary(
+        topic=topic.id,
+        actors=tuple(
+            ActorSpec(i, a.name, a.kind, tuple(a.aliases), a.member_of, a.voice_of)
+            for i, a in topic.actors.items()
+        ),
+        issues=tuple(
+            IssueSpec(i, x.name, tuple(x.cues), tuple(x.inverse_cues), x.refines)
+            for i, x in topic.issues.items()
+        ),
+        facts=tuple(
+            FactSpec(
+                k,
+                f.type,
+                tuple(f.patterns),
+                {v: tuple(p) for v, p in f.values.items()},
+                tuple(f.context),
+            )
+            for k, f in topic.facts.items()
+        ),
+        lexicon=Lexicon().extended(
+            supports=tuple(cues.supports),
+            opposes=tuple(cues.opposes),
+            conditional=tuple(cues.conditional),
+            reciprocal=tuple(cues.reciprocal),
+            reporting=tuple(cues.reporting),
+            neutral=tuple(cues.neutral),
+        ),
+        collectives=dict(topic.collectives),
+    )
+
+
+def _load_topics(
+    config_dir: Path, problems: list[ConfigProblem], vocabularies: dict[str, Vocabulary]
+) -> list[Topic]:
     topics: dict[str, Topic] = {}
     for path in _topic_files(config_dir):
         parsed, doc = _load(path, TopicFile, problems)
@@ -125,6 +165,7 @@ def _load_topics(config_dir: Path, problems: list[ConfigProblem]) -> list[Topic]
             )
             continue
         rel = parsed.relevance
+        vocabularies[parsed.id] = vocabulary(parsed)
         topics[parsed.id] = Topic(
             parsed.id, parsed.name, tuple(rel.terms), tuple(rel.supporting), tuple(rel.exclude)
         )
@@ -202,7 +243,8 @@ def load_config(config_dir: Path) -> Config:
         )
     problems: list[ConfigProblem] = []
     warnings: list[str] = []
-    topics = _load_topics(config_dir, problems)
+    vocabularies: dict[str, Vocabulary] = {}
+    topics = _load_topics(config_dir, problems, vocabularies)
     sources_path = config_dir / "sources.yaml"
     sources: SourcesFile | None = SourcesFile()
     if sources_path.is_file():
@@ -224,6 +266,7 @@ def load_config(config_dir: Path) -> Config:
     return Config(
         sources=list(sources.sources),
         topics=topics,
+        vocabularies=vocabularies,
         channels={c.id: c for c in alerts.channels},
         routes=_routes(alerts),
         digest=_digest(config_files(config_dir)),

@@ -14,6 +14,7 @@ from pydantic import (
     Field,
     SecretStr,
     field_validator,
+    model_validator,
 )
 
 from tracker.domain.events import EVENT_TYPES, Severity
@@ -84,6 +85,71 @@ class RelevanceConfig(Strict):
     exclude: list[Term] = Field(default_factory=list)
 
 
+def _regex(value: str) -> str:
+    probe = value
+    for name in ("number", "fraction", "duration", "date"):
+        probe = probe.replace("{" + name + "}", "(?P<value>x)")
+    try:
+        re.compile(probe)
+    except re.error as exc:
+        raise ValueError(f"not a valid pattern: {exc}") from exc
+    return value
+
+
+Pattern = Annotated[str, AfterValidator(_regex)]
+Phrase = Annotated[str, Field(min_length=1)]
+
+
+class ActorConfig(Strict):
+    """Someone whose positions are tracked."""
+
+    name: str
+    kind: Literal["person", "institution", "country", "group"] = "person"
+    aliases: list[Phrase] = Field(min_length=1)
+    member_of: str | None = None
+    voice_of: str | None = None
+
+
+class IssueConfig(Strict):
+    """A proposition actors take stances on, and the words that name it."""
+
+    name: str
+    cues: list[Phrase] = Field(min_length=1)
+    inverse_cues: list[Phrase] = Field(default_factory=list)
+    refines: str | None = None
+
+
+class FactConfig(Strict):
+    """A key fact with a typed value."""
+
+    type: Literal["int", "fraction", "minutes", "date", "enum"]
+    patterns: list[Pattern] = Field(default_factory=list)
+    values: dict[str, list[Pattern]] = Field(default_factory=dict)
+    context: list[Phrase] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _shape(self) -> FactConfig:
+        if self.type == "enum" and not self.values:
+            raise ValueError("an enum fact needs `values` (value: [patterns])")
+        if self.type != "enum" and not self.patterns:
+            raise ValueError(f"a {self.type} fact needs `patterns`")
+        for pattern in self.patterns:
+            if "{" not in pattern and "(?P<value>" not in pattern:
+                raise ValueError(f"pattern has no value placeholder ({{number}}, ...): {pattern!r}")
+        return self
+
+
+class StanceCues(Strict):
+    """Cue phrases added to the built-in English lists."""
+
+    supports: list[Phrase] = Field(default_factory=list)
+    opposes: list[Phrase] = Field(default_factory=list)
+    conditional: list[Phrase] = Field(default_factory=list)
+    reciprocal: list[Phrase] = Field(default_factory=list)
+    reporting: list[Phrase] = Field(default_factory=list)
+    neutral: list[Phrase] = Field(default_factory=list)
+
+
 class TopicFile(Strict):
     """`topics/<id>.yaml`."""
 
@@ -91,6 +157,22 @@ class TopicFile(Strict):
     name: str
     description: str = ""
     relevance: RelevanceConfig
+    actors: dict[Identifier, ActorConfig] = Field(default_factory=dict)
+    collectives: dict[Phrase, Literal["persons", "countries"]] = Field(default_factory=dict)
+    issues: dict[Identifier, IssueConfig] = Field(default_factory=dict)
+    facts: dict[str, FactConfig] = Field(default_factory=dict)
+    stance_cues: StanceCues = Field(default_factory=StanceCues)
+
+    @model_validator(mode="after")
+    def _references(self) -> TopicFile:
+        for actor_id, actor in self.actors.items():
+            for ref in (actor.member_of, actor.voice_of):
+                if ref is not None and ref not in self.actors:
+                    raise ValueError(f"actor {actor_id!r} refers to unknown actor {ref!r}")
+        for issue_id, issue in self.issues.items():
+            if issue.refines is not None and issue.refines not in self.issues:
+                raise ValueError(f"issue {issue_id!r} refines unknown issue {issue.refines!r}")
+        return self
 
 
 class ChannelConfig(Strict):

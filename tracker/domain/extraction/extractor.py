@@ -1,0 +1,53 @@
+"""The rule-based extractor: a document and a vocabulary in, position and fact claims out."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from tracker.domain.claims import Extraction, FactClaim
+from tracker.domain.extraction.document import Document
+from tracker.domain.extraction.facts import sentence_facts
+from tracker.domain.extraction.holders import document_context
+from tracker.domain.extraction.mentions import find_issues
+from tracker.domain.extraction.positions import Draft, merge, sentence_positions
+from tracker.domain.extraction.text import split_sentences
+from tracker.domain.extraction.vocabulary import Vocabulary
+
+
+class Extractor(Protocol):
+    """Anything that reads claims from a document (the rules, or a language model)."""
+
+    def extract(self, document: Document) -> Extraction: ...
+
+
+class RuleExtractor:
+    """Reads claims with the cue phrases and patterns of a topic's vocabulary."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+
+    def extract(self, document: Document) -> Extraction:
+        """Return the claims of `document`, one per (actor, issue) and per (fact, value)."""
+        text = f"{document.title}\n\n{document.text}" if document.title else document.text
+        sentences = split_sentences(text)
+        ctx = document_context(self.vocabulary, text, document.speaker)
+        ctx.focus = self._dominant_issue(text)
+        drafts: list[Draft] = []
+        facts: list[FactClaim] = []
+        seen: set[tuple[str, object]] = set()
+        for sentence in sentences:
+            drafts += sentence_positions(sentence, ctx)
+            for fact in sentence_facts(
+                sentence, self.vocabulary.facts, document.published, document.id
+            ):
+                if (fact.key, fact.value) not in seen:
+                    seen.add((fact.key, fact.value))
+                    facts.append(fact)
+        return Extraction(merge(drafts, document.id), facts)
+
+    def _dominant_issue(self, text: str) -> tuple[str, ...]:
+        """The issue named most often: what "the idea" means before anything was named."""
+        mentions = [m.issue for m in find_issues(text, self.vocabulary, ()) if not m.anaphoric]
+        if not mentions:
+            return ()
+        return (max(set(mentions), key=mentions.count),)

@@ -1,0 +1,155 @@
+"""Who holds a position: actor mentions in a sentence, and the subject a stance cue belongs to."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tracker.domain.extraction.mentions import ActorMention
+from tracker.domain.extraction.patterns import Match
+from tracker.domain.extraction.text import Sentence, quoted_spans
+from tracker.domain.extraction.vocabulary import Vocabulary
+
+_COORDINATION = re.compile(r"^\s*(?:,|and|,\s*and|&)\s*$")
+_INFINITIVE = re.compile(r"\bto\s+(?:\w+\s+)?$")
+
+
+@dataclass
+class DocContext:
+    """What the extractor knows about the document while it reads it, sentence by sentence."""
+
+    vocab: Vocabulary
+    speaker: str | None = None  # the actor whose statement this is
+    principals: tuple[str, ...] = ()  # the persons most mentioned ("the leaders")
+    countries: tuple[str, ...] = ()  # the countries most mentioned ("both sides")
+    last_person: str | None = None  # what "he" refers to
+    focus: tuple[str, ...] = ()  # what "this proposal" refers to
+    sentence_speakers: dict[int, str | None] = field(default_factory=dict)
+
+    @property
+    def voice(self) -> str | None:
+        """Return whose position an impersonal sentence of the speaker states."""
+        actor = self.vocab.actor(self.speaker) if self.speaker else None
+        return (actor.voice_of or actor.id) if actor else None
+
+    def own_words(self, holder: str, speaker: str | None) -> str:
+        """A person's own words go to that person even when they say "Ukraine"."""
+        person = self.vocab.actor(speaker) if speaker else None
+        if person is not None and person.kind == "person" and person.member_of == holder:
+            return person.id
+        return holder
+
+
+def document_context(vocab: Vocabulary, text: str, speaker_line: str) -> DocContext:
+    """Read who speaks and who is most mentioned, for pronouns and collectives."""
+    named = [m.label for m in vocab.actor_names.finditer(text)]
+    kinds = {a.id: a.kind for a in vocab.actors}
+    speaker_ids = {m.label for m in vocab.actor_names.finditer(speaker_line.split("(")[0])}
+    speaker = next(iter(speaker_ids)) if len(speaker_ids) == 1 else None
+    persons = [a for a, _ in Counter(n for n in named if kinds.get(n) == "person").most_common()]
+    countries = [a for a, _ in Counter(n for n in named if kinds.get(n) == "country").most_common()]
+    in_speaker = [a for a in speaker_ids if kinds.get(a) == "country"]
+    if len(in_speaker) >= 2:  # a joint statement: "both sides" are its authors
+        countries = in_speaker + [c for c in countries if c not in in_speaker]
+    return DocContext(vocab, speaker, tuple(persons), tuple(countries))
+
+
+def quote_speaker(
+    sentence: Sentence, actors: list[ActorMention], cues: list[Match], ctx: DocContext
+) -> str | None:
+    """Return who speaks the quoted words of a sentence: the attribution, else the speaker."""
+    spans = quoted_spans(sentence)
+    if not spans:
+        return None
+    inside = lambda pos: any(a <= pos < b for a, b in spans)  # noqa: E731 - local predicate
+    for cue in cues:
+        if cue.label == "reporting" and not inside(cue.start):
+            outside = [a for a in actors if not inside(a.start) and a.kind != "first"]
+            nearest = min(outside, key=lambda a: abs(a.start - cue.start), default=None)
+            if nearest is not None and abs(nearest.start - cue.start) < 40:
+                return nearest.actors[0]
+    return (
+        ctx.sentence_speakers.get(sentence.index - 1)
+        if sentence.quoted and sentence.index
+        else ctx.speaker
+    )
+
+
+def find_actors(sentence: Sentence, ctx: DocContext, speaker: str | None) -> list[ActorMention]:
+    """Find actor mentions: names, collectives ("both leaders") and pronouns, resolved."""
+    text, vocab = sentence.text, ctx.vocab
+    found = [
+        ActorMention(m.start, m.end, (m.label,), "name") for m in vocab.actor_names.finditer(text)
+    ]
+    for match in vocab.collective_names.finditer(text):
+        group = ctx.principals[:2] if match.label == "persons" else ctx.countries[:2]
+        if group:
+            found.append(ActorMention(match.start, match.end, tuple(group), "collective"))
+    persons = {a.id for a in vocab.actors if a.kind == "person"}
+    for match in vocab.pronouns.finditer(text):
+        if any(m.start <= match.start < m.end for m in found):
+            continue
+        earlier = [m.actors[0] for m in found if m.kind == "name" and m.end <= match.start and m.actors[0] in persons]
+        third = earlier[-1] if earlier else ctx.last_person
+        who = (speaker or ctx.speaker) if match.label.startswith("first") else third
+        if who is not None:
+            found.append(ActorMention(match.start, match.end, (who,), match.label))
+    return sorted(found, key=lambda m: m.start)
+
+
+def _object_of_causative(text: str, mention: ActorMention, cue: Match, vocab: Vocabulary) -> bool:
+    """True for Putin in "get Putin to agree": the agreeing is someone else's wish."""
+    before = text[max(0, mention.start - 25) : mention.start]
+    return bool(_INFINITIVE.search(text[mention.end : cue.start])) and any(
+        m.end >= len(before) - 2 for m in vocab.causative.finditer(before)
+    )
+
+
+def _with_coordinated(text: str, actors: list[ActorMention], index: int) -> list[ActorMention]:
+    group = [actors[index]]
+    while index > 0 and _COORDINATION.match(text[actors[index - 1].end : actors[index].start]):
+        index -= 1
+        group.insert(0, actors[index])
+    return group
+
+
+def _owns_a_cue(text: str, mention: ActorMention, cues: list[Match]) -> bool:
+    """ "America's willingness (to ...)": a possessive owning a stance noun can hold a stance."""
+    rest = text[mention.end :]
+    skip = len(rest) - len(re.sub(r"^(?:['\u2019]s)?\s*", "", rest))
+    return any(c.start == mention.end + skip for c in cues)
+
+
+def subject_of(
+    text: str,
+    actors: list[ActorMention],
+    cue: Match,
+    vocab: Vocabulary,
+    cues: Sequence[Match] = (),
+) -> list[ActorMention]:
+    """Return the actor(s) in subject position before a cue, or [] if there is none."""
+    for index in range(len(actors) - 1, -1, -1):
+        mention = actors[index]
+        if mention.end > cue.start and not (mention.kind == "collective" and mention.start <= cue.start):
+            continue  # ("It was agreed" names its holders and holds its own cue)
+        if mention.possessive(text) and not _owns_a_cue(text, mention, [*cues, cue]):
+            continue  # "our arguments and accepts": an owner of something else, not the subject
+        if mention.preceded_by_preposition(text) or _object_of_causative(text, mention, cue, vocab):
+            continue
+        return _with_coordinated(text, actors, index)
+    return []
+
+
+def proposal_owner(text: str, actors: list[ActorMention], cue: Match) -> list[ActorMention]:
+    """Return whose proposal it is: "Trump's initiative", "the US proposal", "an offer from X"."""
+    for mention in reversed(actors):
+        if mention.end <= cue.start and len(text[mention.end : cue.start].split()) <= 2:
+            return [mention]
+    after = text[cue.end : cue.end + 60]
+    owner = re.match(r"\s*(?:\w+\s+){0,3}?(?:from|by)\s+", after)
+    if owner:
+        start = cue.end + owner.end()
+        return [m for m in actors if start <= m.start <= start + 6][:1]
+    return []

@@ -1,0 +1,292 @@
+"""Positions: for each issue named in a sentence, who takes which stance on it, and on what terms."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tracker.domain.claims import Evidence, PositionClaim, Stance
+from tracker.domain.extraction.holders import (
+    DocContext,
+    find_actors,
+    proposal_owner,
+    quote_speaker,
+    subject_of,
+)
+from tracker.domain.extraction.mentions import ActorMention, IssueMention, find_cues, find_issues
+from tracker.domain.extraction.patterns import Match
+from tracker.domain.extraction.text import Sentence
+
+_MODAL = re.compile(
+    r"\b(?:should|must|will|would|shall|might|may|could|can|has to|have to|had to|needs? to)\b",
+    re.IGNORECASE,
+)
+_NOT_ONLY = re.compile(r"\bnot\s+only\b", re.IGNORECASE)
+_AGREE = re.compile(r"^agree", re.IGNORECASE)
+_WITH = re.compile(r"^\s*with\s+$", re.IGNORECASE)
+_COPULA = re.compile(r"^[\w\s'\u2019,-]*?\b(?:is|was|are|were|be|been)\b", re.IGNORECASE)
+_OBLIGATION = re.compile(r"\b(?:should|must|ought to|has to|have to|needs? to)\s+(?:\w+\s+)?$", re.IGNORECASE)
+_INFINITIVE_LINK = re.compile(r"^\s*(?:to|and)\s+$", re.IGNORECASE)
+_IT = re.compile(r"\s+(?:it|them)\b", re.IGNORECASE)
+_BASE = {
+    "supports": Stance.SUPPORTS,
+    "proposal": Stance.SUPPORTS,
+    "opposes": Stance.OPPOSES,
+    "conditional": Stance.CONDITIONAL,
+}
+_FLIP = {
+    Stance.SUPPORTS: Stance.OPPOSES,
+    Stance.OPPOSES: Stance.SUPPORTS,
+    Stance.CONDITIONAL: Stance.OPPOSES,
+}
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A claim read from one sentence, before the document's claims are merged."""
+
+    actor: str
+    issue: str
+    stance: Stance
+    sentence: Sentence
+    conditions: tuple[str, ...] = ()
+
+
+@dataclass
+class Reading:
+    """One sentence as the extractor reads it."""
+
+    sentence: Sentence
+    ctx: DocContext
+    speaker: str | None
+    actors: list[ActorMention]
+    cues: list[Match]
+    holders: dict[int, list[str]] = field(default_factory=dict)  # cue start -> its holders
+    subject_ends: dict[int, int] = field(default_factory=dict)  # cue start -> end of its subject
+
+    @property
+    def text(self) -> str:
+        """Return the sentence text."""
+        return self.sentence.text
+
+    def own(self, actor: str, reporter: str | None = None) -> str:
+        """Map "Ukraine" in Zelenskiy's own (or reported) words to Zelenskiy."""
+        return self.ctx.own_words(actor, reporter or self.speaker or self.ctx.speaker)
+
+    @property
+    def own_statement(self) -> bool:
+        """Return whether the sentence is a person's own words (their statement, or a quote)."""
+        who = self.speaker or self.ctx.speaker
+        actor = self.ctx.vocab.actor(who) if who else None
+        return actor is not None and actor.kind == "person"
+
+    def default_holder(self) -> list[str]:
+        """Whose stance an impersonal sentence states: the quote's speaker, or the document's voice."""
+        who = self.speaker or self.ctx.voice
+        return [who] if who else []
+
+
+def _negated(reading: Reading, start: int, end: int) -> bool:
+    window = _NOT_ONLY.sub(" ", reading.text[max(0, start) : end])
+    return bool(reading.ctx.vocab.negation.search(window))
+
+
+def _post_predicate(reading: Reading, mention: IssueMention) -> Stance | None:
+    """A stance said after the issue: "... was unrealistic", "... is not up for negotiation"."""
+    tail = reading.text[mention.end : mention.end + 90]
+    clause = re.split(r"[;.!?]", tail)[0]
+    for cue in reading.ctx.vocab.cues.finditer(clause):
+        if cue.label == "opposes" and _COPULA.match(clause[: cue.start]):
+            return Stance.OPPOSES
+    return None
+
+
+def _stance(reading: Reading, cue: Match, mention: IssueMention) -> Stance | None:
+    base = _BASE.get(cue.label)
+    if cue.label == "reporting":
+        between = reading.text[cue.end : mention.start]
+        after = _post_predicate(reading, mention)
+        if after is None and not (_MODAL.search(between) or reading.ctx.vocab.negation.search(between)):
+            return None  # "noted that he has no details about the ceasefire": no stance
+        base = after or Stance.SUPPORTS
+    if base is None:
+        return None
+    start = reading.subject_ends.get(cue.start, max(0, cue.start - 25)) if cue.label != "reporting" else cue.end
+    if cue.label != "opposes" and _negated(reading, start, mention.start):
+        base = _FLIP[base]
+    return _FLIP[base] if mention.inverse and base is not Stance.CONDITIONAL else base
+
+
+def _agreement_partners(reading: Reading, cue: Match, subjects: list[ActorMention]) -> list[str]:
+    """ "agreed with Trump that ...": Trump holds it too; "we agreed": so does the other leader."""
+    partners = [
+        a.actors[0]
+        for a in reading.actors
+        if a.start >= cue.end and _WITH.match(reading.text[cue.end : a.start])
+    ]
+    held = {a for s in subjects for a in s.actors}
+    if any(s.kind == "first" and reading.text[s.start : s.end].lower() == "we" for s in subjects):
+        partners += [p for p in reading.ctx.principals if p not in held][:1]
+    return partners[:1] if partners else []
+
+
+def _reporter(reading: Reading, cue: Match) -> str | None:
+    """The person whose speech a cue is reported in: "Zelenskiy said [Kyiv would accept]"."""
+    for earlier in reversed([c for c in reading.cues if c.end <= cue.start and c.label == "reporting"]):
+        names = holders_of(reading, earlier)
+        actor = reading.ctx.vocab.actor(names[0]) if len(names) == 1 else None
+        return actor.id if actor is not None and actor.kind == "person" else None
+    return None
+
+
+def holders_of(reading: Reading, cue: Match) -> list[str]:
+    """Return who holds the stance a cue expresses."""
+    if cue.start in reading.holders:
+        return reading.holders[cue.start]
+    text = reading.text
+    mentions = proposal_owner(text, reading.actors, cue) if cue.label == "proposal" else []
+    if cue.label != "proposal":
+        mentions = subject_of(text, reading.actors, cue, reading.ctx.vocab, reading.cues)
+    names = [a for m in mentions for a in m.actors]
+    reporter = _reporter(reading, cue) if cue.label != "reporting" else None
+    if mentions and _OBLIGATION.search(text[mentions[-1].end : cue.start]):
+        names = [reporter] if reporter else reading.default_holder()  # "X should agree" is not X agreeing
+    elif mentions and _AGREE.match(cue.text):
+        names += _agreement_partners(reading, cue, mentions)
+    if not names and cue.label != "proposal":
+        # "America's willingness to restore ...": an infinitive inherits its governor's holder
+        earlier = [c for c in reading.cues if c.end <= cue.start and _INFINITIVE_LINK.match(text[c.end : cue.start])]
+        names = holders_of(reading, earlier[-1]) if earlier else reading.default_holder()
+    reading.subject_ends[cue.start] = mentions[-1].end if mentions else cue.start
+    reading.holders[cue.start] = [reading.own(a, reporter) for a in names]
+    return reading.holders[cue.start]
+
+
+def _cues_for(reading: Reading, mention: IssueMention) -> list[Match]:
+    before = [
+        c for c in reading.cues
+        if c.end <= mention.start and not (c.start < mention.end and c.end > mention.start)
+    ]
+    if before or not mention.anaphoric:
+        return before
+    text = reading.text
+    return [c for c in reading.cues if c.start >= mention.end and len(text[mention.end : c.start].split()) <= 6][:1]
+
+
+def _issue_claims(reading: Reading, mention: IssueMention) -> list[Draft]:
+    """The nearest stance cue before the issue decides; a proposal also passes to its acceptor."""
+    drafts = []
+    cues = _cues_for(reading, mention)
+    if not cues and reading.own_statement:
+        return _asserted(reading, mention)
+    for cue in reversed(cues):
+        if cue.label == "neutral":
+            break
+        names = holders_of(reading, cue)
+        stance = _stance(reading, cue, mention)
+        if stance is not None and names:
+            drafts += [Draft(a, mention.issue, stance, reading.sentence) for a in names]
+        if cue.label != "proposal" or names:
+            break
+    return drafts
+
+
+def _asserted(reading: Reading, mention: IssueMention) -> list[Draft]:
+    """In a person's own words, "Ukraine will not give up its land" is their position."""
+    fake = Match("reporting", 0, 0, "")
+    between = reading.text[: mention.start]
+    if not (_MODAL.search(between) or reading.ctx.vocab.negation.search(between)):
+        return []
+    subjects = subject_of(reading.text, reading.actors, Match("x", mention.start, mention.start, ""), reading.ctx.vocab)
+    names = [reading.own(a) for s in subjects for a in s.actors] or reading.default_holder()
+    stance = _stance(reading, fake, mention)
+    return [Draft(a, mention.issue, stance, reading.sentence) for a in names] if stance else []
+
+
+def _conditions(rest: str) -> tuple[str, ...]:
+    rest = re.sub(r"^\W*(?:related to|concerning|regarding|about|met|that)?\s*", "", rest)
+    rest = rest.strip(' .,;"\u201d')
+    parts = re.split(r",\s*(?:and\s+)?|\s+and\s+(?=the\b)", rest)
+    return tuple(p.strip(' .,;"\u201d') for p in parts if len(p.split()) >= 2)[:6]
+
+
+def _conditional(reading: Reading, drafts: list[Draft]) -> list[Draft]:
+    """Make support conditional where its holder attaches conditions beyond reciprocity."""
+    vocab, text = reading.ctx.vocab, reading.text
+    found = list(vocab.conditional.finditer(text))
+    if vocab.reciprocal.search(text) and all(c.text.lower() in {"condition", "conditions"} for c in found):
+        return drafts
+    for cue in found:
+        holders = set(holders_of(reading, cue))
+        conditions = _conditions(text[cue.end :])
+        drafts = [
+            Draft(d.actor, d.issue, Stance.CONDITIONAL, d.sentence, conditions or d.conditions)
+            if d.stance is Stance.SUPPORTS and (not holders or d.actor in holders)
+            else d
+            for d in drafts
+        ]
+    return drafts
+
+
+def _pronoun_objects(reading: Reading) -> list[IssueMention]:
+    """ "support it", "I am for it": the pronoun after a stance word names the last issue."""
+    mentions = []
+    for cue in reading.cues:
+        if cue.label in {"supports", "opposes"} and (it := _IT.match(reading.text, cue.end)):
+            start = it.end() - len(it.group(0).strip())
+            mentions += [IssueMention(start, it.end(), i, anaphoric=True) for i in reading.ctx.focus]
+    return mentions
+
+
+def _read(sentence: Sentence, ctx: DocContext) -> Reading:
+    cues = find_cues(sentence.text, ctx.vocab)
+    actors = find_actors(sentence, ctx, None)
+    speaker = quote_speaker(sentence, actors, cues, ctx)
+    ctx.sentence_speakers[sentence.index] = speaker
+    if speaker is not None:
+        actors = find_actors(sentence, ctx, speaker)
+    # "United States" is no "states": a cue inside a name is part of the name
+    cues = [c for c in cues if not any(a.kind == "name" and a.start <= c.start < a.end for a in actors)]
+    return Reading(sentence, ctx, speaker, actors, cues)
+
+
+def sentence_positions(sentence: Sentence, ctx: DocContext) -> list[Draft]:
+    """Return the position claims of one sentence, and update the reading context."""
+    reading = _read(sentence, ctx)
+    issues = find_issues(sentence.text, ctx.vocab, ctx.focus) + _pronoun_objects(reading)
+    drafts: list[Draft] = []
+    if not sentence.question:  # a question states no position (its premises may be conditions)
+        for mention in issues:
+            drafts += _issue_claims(reading, mention)
+        drafts = _conditional(reading, drafts)
+    persons = [
+        m.actors[0] for m in reading.actors
+        if m.kind == "name" and (a := ctx.vocab.actor(m.actors[0])) and a.kind == "person"
+    ]
+    if persons:
+        ctx.last_person = persons[0]
+    named = [m.issue for m in issues if not m.anaphoric]
+    if named:
+        ctx.focus = tuple(dict.fromkeys(named))
+    return drafts
+
+
+def merge(drafts: list[Draft], document: str) -> list[PositionClaim]:
+    """One claim per (actor, issue): conditional wins, then the majority, then the last said."""
+    grouped: dict[tuple[str, str], list[Draft]] = {}
+    for draft in drafts:
+        grouped.setdefault((draft.actor, draft.issue), []).append(draft)
+    claims = []
+    for (actor, issue), group in grouped.items():
+        conditional = [d for d in group if d.stance is Stance.CONDITIONAL]
+        if conditional:
+            chosen = conditional[0]
+        else:
+            counts = {s: sum(d.stance is s for d in group) for s in (Stance.SUPPORTS, Stance.OPPOSES)}
+            top = max(counts.values())
+            chosen = [d for d in group if counts[d.stance] == top][-1]
+        sentence = chosen.sentence
+        evidence = Evidence(sentence.text, sentence.start, sentence.end, document)
+        confidence = min(0.95, 0.55 + 0.1 * len(group))
+        claims.append(PositionClaim(actor, issue, chosen.stance, evidence, chosen.conditions, confidence))
+    return claims

@@ -1,0 +1,140 @@
+"""A topic's vocabulary for extraction: actors, issues, facts and cue phrases, compiled once."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from tracker.domain.extraction.lexicon import (
+    FIRST_POSSESSIVE,
+    FIRST_PERSON,
+    THIRD_PERSON,
+    THIRD_POSSESSIVE,
+    Lexicon,
+)
+from tracker.domain.extraction.patterns import PhraseSet, phrase_set
+
+
+@dataclass(frozen=True)
+class ActorSpec:
+    """Someone whose positions are tracked: a person, an institution or a country."""
+
+    id: str
+    name: str
+    kind: str = "person"  # person | institution | country | group
+    aliases: tuple[str, ...] = ()
+    member_of: str | None = None  # the country a person or institution belongs to
+    voice_of: str | None = None  # whose position an impersonal statement by this speaker is
+
+
+@dataclass(frozen=True)
+class IssueSpec:
+    """A proposition an actor can support or oppose, with the words that name it."""
+
+    id: str
+    name: str
+    cues: tuple[str, ...]
+    inverse_cues: tuple[str, ...] = ()  # name the opposite ("return the land" vs concessions)
+    refines: str | None = None  # a narrower form of another issue (energy ceasefire of ceasefire)
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    """A key fact: a typed value read by patterns (regexes with {number}-style placeholders)."""
+
+    key: str
+    type: str  # int | fraction | minutes | date | enum
+    patterns: tuple[str, ...] = ()
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # enum value -> patterns
+    context: tuple[str, ...] = ()  # one of these must be in the sentence
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Everything topic-specific the extractor uses."""
+
+    topic: str
+    actors: tuple[ActorSpec, ...]
+    issues: tuple[IssueSpec, ...]
+    facts: tuple[FactSpec, ...] = ()
+    lexicon: Lexicon = field(default_factory=Lexicon)
+    # phrases naming several actors at once -> "persons" (the leaders) or "countries" (the sides)
+    collectives: dict[str, str] = field(default_factory=dict)
+
+    def actor(self, actor_id: str) -> ActorSpec | None:
+        """Return an actor by id."""
+        return next((a for a in self.actors if a.id == actor_id), None)
+
+    @cached_property
+    def actor_names(self) -> PhraseSet:
+        """Aliases of every actor; proper names match as written (so "US" is not "us")."""
+        return PhraseSet(
+            ((a.id, alias) for a in self.actors for alias in a.aliases), case_sensitive=True
+        )
+
+    @cached_property
+    def pronouns(self) -> PhraseSet:
+        """First- and third-person pronouns."""
+        groups = {
+            "first": FIRST_PERSON, "first_poss": FIRST_POSSESSIVE,
+            "third": THIRD_PERSON, "third_poss": THIRD_POSSESSIVE,
+        }
+        return PhraseSet(((k, p) for k, words in groups.items() for p in words), case_sensitive=True)
+
+    @cached_property
+    def collective_names(self) -> PhraseSet:
+        """Phrases that name several actors ("both leaders", "the two countries")."""
+        return PhraseSet((kind, phrase) for phrase, kind in self.collectives.items())
+
+    @cached_property
+    def issue_cues(self) -> PhraseSet:
+        """Cue phrases of every issue, labelled `issue` or `issue!` for inverse cues."""
+        return PhraseSet(
+            [(i.id, c) for i in self.issues for c in i.cues]
+            + [(i.id + "!", c) for i in self.issues for c in i.inverse_cues]
+        )
+
+    @cached_property
+    def cues(self) -> PhraseSet:
+        """Stance, speech, neutral and conditional cue phrases, labelled by kind."""
+        lex = self.lexicon
+        groups = {
+            "supports": lex.supports,
+            "opposes": lex.opposes,
+            "reporting": lex.reporting,
+            "neutral": lex.neutral,
+            "proposal": lex.proposal_nouns,
+        }
+        return PhraseSet((label, p) for label, phrases in groups.items() for p in phrases)
+
+    @cached_property
+    def conditional(self) -> PhraseSet:
+        """Phrases that make support conditional."""
+        return phrase_set("conditional", self.lexicon.conditional)
+
+    @cached_property
+    def reciprocal(self) -> PhraseSet:
+        """Phrases of mere reciprocity (support stays support)."""
+        return phrase_set("reciprocal", self.lexicon.reciprocal)
+
+    @cached_property
+    def negation(self) -> re.Pattern[str]:
+        """Negation words."""
+        words = "|".join(re.escape(w) for w in self.lexicon.negation)
+        return re.compile(rf"(?<!\w)(?:{words})(?!\w)|n't", re.IGNORECASE)
+
+    @cached_property
+    def causative(self) -> PhraseSet:
+        """Verbs that make their object's next verb someone else's wish."""
+        return phrase_set("causative", self.lexicon.causative)
+
+    @cached_property
+    def anaphora(self) -> PhraseSet:
+        """Phrases referring back to the last issue."""
+        return phrase_set("anaphora", self.lexicon.issue_anaphora)
+
+    def speaker_actor(self, speaker: str) -> ActorSpec | None:
+        """Return the actor a document's `speaker:` line names (first alias found)."""
+        found = self.actor_names.search(speaker)
+        return self.actor(found.label) if found else None
