@@ -27,7 +27,9 @@ def load_annotations(path: Path) -> dict[str, Gold]:
     gold = {}
     for number, entry in enumerate(entries, start=1):
         try:
-            positions = frozenset((p["actor"], p["issue"], p["stance"]) for p in entry.get("positions") or [])
+            positions = frozenset(
+                (p["actor"], p["issue"], p["stance"]) for p in entry.get("positions") or []
+            )
             facts = frozenset(fact_key(f["key"], f["value"]) for f in entry.get("facts") or [])
             gold[str(entry["doc"])] = Gold(positions, facts)
         except (KeyError, TypeError, AttributeError) as exc:

@@ -42,7 +42,10 @@ _DURATION = (
     rf"(?:(?:an?|one)[\s-]+hour[\s-]+and[\s-]+a[\s-]+half|(?:{NUMBER}|an?)[\s-]+(?:hours?|minutes?)"
     rf"|(?:{NUMBER})[\s-]+(?:hour|minute))"
 )
-_DATE = rf"(?:(?:{_MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+(?:{_MONTH})(?:\s+\d{{4}})?)"
+_DATE = (
+    rf"(?:(?:{_MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+    rf"|\d{{1,2}}\s+(?:{_MONTH})(?:\s+\d{{4}})?)"
+)
 _PLACEHOLDERS = {"number": NUMBER, "fraction": _FRACTION, "duration": _DURATION, "date": _DATE}
 _CLAUSES = re.compile(r";|,\s*while\b|,\s*whereas\b|\bwhile\b")
 
@@ -81,13 +84,17 @@ def _date_value(text: str, published: date | None) -> str | None:
 
 def convert(spec: FactSpec, raw: str, published: date | None) -> FactValue | None:
     """Turn the matched text into the fact's typed value."""
-    converters = {
-        "int": lambda: parse_number(raw),
-        "fraction": lambda: parse_fraction(raw),
-        "minutes": lambda: _minutes(raw),
-        "date": lambda: _date_value(raw, published),
-    }
-    value = converters[spec.type]() if spec.type in converters else None
+    value: FactValue | None
+    if spec.type == "int":
+        value = parse_number(raw)
+    elif spec.type == "fraction":
+        value = parse_fraction(raw)
+    elif spec.type == "minutes":
+        value = _minutes(raw)
+    elif spec.type == "date":
+        value = _date_value(raw, published)
+    else:
+        value = None
     if isinstance(value, float):
         return as_int_if_whole(round(value, 4))
     return value
@@ -138,6 +145,6 @@ def _values(
     for pattern in spec.patterns:
         for found in _compile(pattern).finditer(clause):
             raw = found.group("value") if "value" in found.groupdict() else found.group(0)
-            value = convert(spec, raw, published)
-            if value is not None:
-                yield value, found.start(), found.end()
+            converted = convert(spec, raw, published)
+            if converted is not None:
+                yield converted, found.start(), found.end()

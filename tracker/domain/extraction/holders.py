@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from tracker.domain.extraction.lexicon import INSTITUTION_NOUNS
 from tracker.domain.extraction.mentions import ActorMention
 from tracker.domain.extraction.patterns import Match
 from tracker.domain.extraction.text import Sentence, quoted_spans
@@ -46,7 +47,8 @@ def document_context(vocab: Vocabulary, text: str, speaker_line: str) -> DocCont
     """Read who speaks and who is most mentioned, for pronouns and collectives."""
     named = [m.label for m in vocab.actor_names.finditer(text)]
     kinds = {a.id: a.kind for a in vocab.actors}
-    speaker_ids = {m.label for m in vocab.actor_names.finditer(speaker_line.split("(")[0])}
+    named_in_speaker = speaker_line.split("(", maxsplit=1)[0]
+    speaker_ids = {m.label for m in vocab.actor_names.finditer(named_in_speaker)}
     speaker = next(iter(speaker_ids)) if len(speaker_ids) == 1 else None
     persons = [a for a, _ in Counter(n for n in named if kinds.get(n) == "person").most_common()]
     countries = [a for a, _ in Counter(n for n in named if kinds.get(n) == "country").most_common()]
@@ -63,7 +65,10 @@ def quote_speaker(
     spans = quoted_spans(sentence)
     if not spans:
         return None
-    inside = lambda pos: any(a <= pos < b for a, b in spans)  # noqa: E731 - local predicate
+
+    def inside(pos: int) -> bool:
+        return any(a <= pos < b for a, b in spans)
+
     for cue in cues:
         if cue.label == "reporting" and not inside(cue.start):
             outside = [a for a in actors if not inside(a.start) and a.kind != "first"]
@@ -91,7 +96,11 @@ def find_actors(sentence: Sentence, ctx: DocContext, speaker: str | None) -> lis
     for match in vocab.pronouns.finditer(text):
         if any(m.start <= match.start < m.end for m in found):
             continue
-        earlier = [m.actors[0] for m in found if m.kind == "name" and m.end <= match.start and m.actors[0] in persons]
+        earlier = [
+            m.actors[0]
+            for m in found
+            if m.kind == "name" and m.end <= match.start and m.actors[0] in persons
+        ]
         third = earlier[-1] if earlier else ctx.last_person
         who = (speaker or ctx.speaker) if match.label.startswith("first") else third
         if who is not None:
@@ -115,11 +124,18 @@ def _with_coordinated(text: str, actors: list[ActorMention], index: int) -> list
     return group
 
 
+_INSTITUTION = re.compile(
+    r"^(?:['\u2019]s\s+)?(?:" + "|".join(re.escape(n) for n in INSTITUTION_NOUNS) + r")\b",
+    re.IGNORECASE,
+)
+
+
 def _owns_a_cue(text: str, mention: ActorMention, cues: list[Match]) -> bool:
-    """ "America's willingness (to ...)": a possessive owning a stance noun can hold a stance."""
+    """A possessive holds a stance when it owns a stance noun ("America's willingness") or
+    speaks through an institution ("Russia's foreign ministry called ...")."""
     rest = text[mention.end :]
     skip = len(rest) - len(re.sub(r"^(?:['\u2019]s)?\s*", "", rest))
-    return any(c.start == mention.end + skip for c in cues)
+    return any(c.start == mention.end + skip for c in cues) or bool(_INSTITUTION.match(rest))
 
 
 def subject_of(
@@ -132,7 +148,9 @@ def subject_of(
     """Return the actor(s) in subject position before a cue, or [] if there is none."""
     for index in range(len(actors) - 1, -1, -1):
         mention = actors[index]
-        if mention.end > cue.start and not (mention.kind == "collective" and mention.start <= cue.start):
+        if mention.end > cue.start and not (
+            mention.kind == "collective" and mention.start <= cue.start
+        ):
             continue  # ("It was agreed" names its holders and holds its own cue)
         if mention.possessive(text) and not _owns_a_cue(text, mention, [*cues, cue]):
             continue  # "our arguments and accepts": an owner of something else, not the subject
@@ -142,10 +160,15 @@ def subject_of(
     return []
 
 
+_OWNER_GAP = re.compile(
+    r"^(?:['\u2019]s)?\s*(?:(?:[A-Z][\w-]*|new|latest|recent|own|peace|initial|revised|original)\s+)?$"
+)
+
+
 def proposal_owner(text: str, actors: list[ActorMention], cue: Match) -> list[ActorMention]:
     """Return whose proposal it is: "Trump's initiative", "the US proposal", "an offer from X"."""
     for mention in reversed(actors):
-        if mention.end <= cue.start and len(text[mention.end : cue.start].split()) <= 2:
+        if mention.end <= cue.start and _OWNER_GAP.match(text[mention.end : cue.start]):
             return [mention]
     after = text[cue.end : cue.end + 60]
     owner = re.match(r"\s*(?:\w+\s+){0,3}?(?:from|by)\s+", after)

@@ -81,6 +81,7 @@ OPPOSES = (
     "an end to",
     "stop* the|all",
     "sabotag*",
+    "dismiss*",
 )
 # Phrases that make support conditional on something beyond reciprocity.
 CONDITIONAL = (
@@ -100,6 +101,9 @@ CONDITIONAL = (
     "questions",
     "before making any final decision*",
     "key condition",
+    "only after",
+    "only when",
+    "unless",
 )
 # Conditions that are only reciprocity ("if the other side agrees"): support stays support.
 RECIPROCAL = (
@@ -186,9 +190,39 @@ CAUSATIVE = (
 PROPOSAL_NOUNS = ("proposal*", "initiative", "offer", "idea", "plan", "appeal")
 # Words that refer back to the last issue named.
 ISSUE_ANAPHORA = (
-    "this proposal", "the proposal", "these proposals", "our proposals", "this initiative",
-    "the initiative", "this idea", "the idea", "such a step", "this step", "this offer",
+    "this proposal",
+    "the proposal",
+    "these proposals",
+    "our proposals",
+    "this initiative",
+    "the initiative",
+    "this idea",
+    "the idea",
+    "such a step",
+    "this step",
+    "this offer",
     "the offer",
+)
+# Nouns for the parts of a government: "Russia's foreign ministry said" is Russia speaking.
+INSTITUTION_NOUNS = (
+    "foreign ministry",
+    "ministry",
+    "government",
+    "office",
+    "delegation",
+    "side",
+    "spokesman",
+    "spokesperson",
+    "spokeswoman",
+    "leadership",
+    "negotiators",
+    "representatives",
+    "officials",
+    "embassy",
+    "envoy",
+    "military",
+    "president",
+    "leader",
 )
 FIRST_PERSON = ("I", "we", "We")
 FIRST_POSSESSIVE = ("our", "Our", "my", "My")

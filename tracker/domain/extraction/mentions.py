@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tracker.domain.extraction.patterns import Match
 from tracker.domain.extraction.vocabulary import Vocabulary
 
 _PREPOSITIONS = frozenset(
-    "to with from for of on in against by about toward towards between at over into among "
-    "counterpart counterparts".split()
+    (
+        "to with from for of on in against by about toward towards between at over into among "
+        "counterpart counterparts"
+    ).split()
 )
 _NOT_ONLY = re.compile(r"\bnot\s+only\s+(?:in\s+|on\s+|at\s+)?(?:the\s+)?$", re.IGNORECASE)
 _GENERIC_QUALIFIER = re.compile(
@@ -81,7 +84,7 @@ def find_issues(text: str, vocab: Vocabulary, focus: tuple[str, ...]) -> list[Is
 
 
 def _absorbed(
-    text: str, generic: IssueMention, found: list[IssueMention], refined: dict[str, str | None]
+    text: str, generic: IssueMention, found: list[IssueMention], refined: Mapping[str, str | None]
 ) -> bool:
     if _GENERIC_QUALIFIER.search(text[max(0, generic.start - 16) : generic.start]):
         return False  # "full ceasefire" stands on its own

@@ -29,7 +29,7 @@ def compile_phrase(phrase: str) -> str:
     """Return the regex source for one cue phrase (without boundaries)."""
     out = ""
     for token in phrase.split():
-        if token == "...":
+        if token == "...":  # noqa: S105 - a gap in a phrase, not a password
             out += _GAP
             continue
         out += (_SEP if out and not out.endswith(_GAP) else (r"\W+" if out else "")) + _word(token)
@@ -47,7 +47,7 @@ class Match:
 
 
 class PhraseSet:
-    """Many labelled phrases compiled into one regex; finds non-overlapping, longest-first matches."""
+    """Labelled phrases compiled into one regex; non-overlapping, longest-first matches."""
 
     def __init__(self, phrases: Iterable[tuple[str, str]], *, case_sensitive: bool = False) -> None:
         ordered = sorted(set(phrases), key=lambda p: len(p[1]), reverse=True)

@@ -1,4 +1,4 @@
-"""Positions: for each issue named in a sentence, who takes which stance on it, and on what terms."""
+"""Positions: for each issue a sentence names, who takes which stance on it, on what terms."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ _NOT_ONLY = re.compile(r"\bnot\s+only\b", re.IGNORECASE)
 _AGREE = re.compile(r"^agree", re.IGNORECASE)
 _WITH = re.compile(r"^\s*with\s+$", re.IGNORECASE)
 _COPULA = re.compile(r"^[\w\s'\u2019,-]*?\b(?:is|was|are|were|be|been)\b", re.IGNORECASE)
-_OBLIGATION = re.compile(r"\b(?:should|must|ought to|has to|have to|needs? to)\s+(?:\w+\s+)?$", re.IGNORECASE)
+_OBLIGATION = re.compile(
+    r"\b(?:should|must|ought to|has to|have to|needs? to)\s+(?:\w+\s+)?$", re.IGNORECASE
+)
 _INFINITIVE_LINK = re.compile(r"^\s*(?:to|and)\s+$", re.IGNORECASE)
 _IT = re.compile(r"\s+(?:it|them)\b", re.IGNORECASE)
 _BASE = {
@@ -81,7 +83,7 @@ class Reading:
         return actor is not None and actor.kind == "person"
 
     def default_holder(self) -> list[str]:
-        """Whose stance an impersonal sentence states: the quote's speaker, or the document's voice."""
+        """Whose stance an impersonal sentence states: its quoted speaker, or the voice."""
         who = self.speaker or self.ctx.voice
         return [who] if who else []
 
@@ -106,12 +108,18 @@ def _stance(reading: Reading, cue: Match, mention: IssueMention) -> Stance | Non
     if cue.label == "reporting":
         between = reading.text[cue.end : mention.start]
         after = _post_predicate(reading, mention)
-        if after is None and not (_MODAL.search(between) or reading.ctx.vocab.negation.search(between)):
+        if after is None and not (
+            _MODAL.search(between) or reading.ctx.vocab.negation.search(between)
+        ):
             return None  # "noted that he has no details about the ceasefire": no stance
         base = after or Stance.SUPPORTS
     if base is None:
         return None
-    start = reading.subject_ends.get(cue.start, max(0, cue.start - 25)) if cue.label != "reporting" else cue.end
+    start = (
+        reading.subject_ends.get(cue.start, max(0, cue.start - 25))
+        if cue.label != "reporting"
+        else cue.end
+    )
     if cue.label != "opposes" and _negated(reading, start, mention.start):
         base = _FLIP[base]
     return _FLIP[base] if mention.inverse and base is not Stance.CONDITIONAL else base
@@ -132,7 +140,9 @@ def _agreement_partners(reading: Reading, cue: Match, subjects: list[ActorMentio
 
 def _reporter(reading: Reading, cue: Match) -> str | None:
     """The person whose speech a cue is reported in: "Zelenskiy said [Kyiv would accept]"."""
-    for earlier in reversed([c for c in reading.cues if c.end <= cue.start and c.label == "reporting"]):
+    for earlier in reversed(
+        [c for c in reading.cues if c.end <= cue.start and c.label == "reporting"]
+    ):
         names = holders_of(reading, earlier)
         actor = reading.ctx.vocab.actor(names[0]) if len(names) == 1 else None
         return actor.id if actor is not None and actor.kind == "person" else None
@@ -150,12 +160,18 @@ def holders_of(reading: Reading, cue: Match) -> list[str]:
     names = [a for m in mentions for a in m.actors]
     reporter = _reporter(reading, cue) if cue.label != "reporting" else None
     if mentions and _OBLIGATION.search(text[mentions[-1].end : cue.start]):
-        names = [reporter] if reporter else reading.default_holder()  # "X should agree" is not X agreeing
+        names = (
+            [reporter] if reporter else reading.default_holder()
+        )  # "X should agree" is not X agreeing
     elif mentions and _AGREE.match(cue.text):
         names += _agreement_partners(reading, cue, mentions)
     if not names and cue.label != "proposal":
         # "America's willingness to restore ...": an infinitive inherits its governor's holder
-        earlier = [c for c in reading.cues if c.end <= cue.start and _INFINITIVE_LINK.match(text[c.end : cue.start])]
+        earlier = [
+            c
+            for c in reading.cues
+            if c.end <= cue.start and _INFINITIVE_LINK.match(text[c.end : cue.start])
+        ]
         names = holders_of(reading, earlier[-1]) if earlier else reading.default_holder()
     reading.subject_ends[cue.start] = mentions[-1].end if mentions else cue.start
     reading.holders[cue.start] = [reading.own(a, reporter) for a in names]
@@ -164,20 +180,25 @@ def holders_of(reading: Reading, cue: Match) -> list[str]:
 
 def _cues_for(reading: Reading, mention: IssueMention) -> list[Match]:
     before = [
-        c for c in reading.cues
+        c
+        for c in reading.cues
         if c.end <= mention.start and not (c.start < mention.end and c.end > mention.start)
     ]
     if before or not mention.anaphoric:
         return before
     text = reading.text
-    return [c for c in reading.cues if c.start >= mention.end and len(text[mention.end : c.start].split()) <= 6][:1]
+    return [
+        c
+        for c in reading.cues
+        if c.start >= mention.end and len(text[mention.end : c.start].split()) <= 6
+    ][:1]
 
 
 def _issue_claims(reading: Reading, mention: IssueMention) -> list[Draft]:
     """The nearest stance cue before the issue decides; a proposal also passes to its acceptor."""
-    drafts = []
+    drafts = _passive(reading, mention)
     cues = _cues_for(reading, mention)
-    if not cues and reading.own_statement:
+    if not cues and not drafts and (reading.own_statement or _attributed_after(reading, mention)):
         return _asserted(reading, mention)
     for cue in reversed(cues):
         if cue.label == "neutral":
@@ -186,9 +207,51 @@ def _issue_claims(reading: Reading, mention: IssueMention) -> list[Draft]:
         stance = _stance(reading, cue, mention)
         if stance is not None and names:
             drafts += [Draft(a, mention.issue, stance, reading.sentence) for a in names]
-        if cue.label != "proposal" or names:
+        if cue.label != "proposal":
             break
     return drafts
+
+
+_PASSIVE = re.compile(
+    r"^[^,;.]*?\b(?:is|was|were|are|has been|have been|had been|be)\s+(?:\w+ly\s+)?$", re.IGNORECASE
+)
+_BY = re.compile(r"^\s+by\s+$", re.IGNORECASE)
+
+
+def _passive(reading: Reading, mention: IssueMention) -> list[Draft]:
+    """ "The truce was rejected by the Kremlin": the stance follows, its holder after "by"."""
+    text = reading.text
+    for cue in reading.cues:
+        if (
+            cue.start < mention.end
+            or cue.label not in _BASE
+            or not _PASSIVE.match(text[mention.end : cue.start])
+        ):
+            continue
+        holders = [
+            a for a in reading.actors if a.start > cue.end and _BY.match(text[cue.end : a.start])
+        ]
+        if holders:
+            stance = _BASE[cue.label]
+            stance = (
+                _FLIP[stance] if mention.inverse and stance is not Stance.CONDITIONAL else stance
+            )
+            return [
+                Draft(reading.own(a), mention.issue, stance, reading.sentence)
+                for a in holders[0].actors
+            ]
+        return []
+    return []
+
+
+def _attributed_after(reading: Reading, mention: IssueMention) -> bool:
+    """ "Russia will not negotiate, Peskov said": the attribution comes after the words."""
+    return any(
+        c.label == "reporting"
+        and c.start > mention.end
+        and "," in reading.text[mention.end : c.start]
+        for c in reading.cues
+    )
 
 
 def _asserted(reading: Reading, mention: IssueMention) -> list[Draft]:
@@ -197,7 +260,12 @@ def _asserted(reading: Reading, mention: IssueMention) -> list[Draft]:
     between = reading.text[: mention.start]
     if not (_MODAL.search(between) or reading.ctx.vocab.negation.search(between)):
         return []
-    subjects = subject_of(reading.text, reading.actors, Match("x", mention.start, mention.start, ""), reading.ctx.vocab)
+    subjects = subject_of(
+        reading.text,
+        reading.actors,
+        Match("x", mention.start, mention.start, ""),
+        reading.ctx.vocab,
+    )
     names = [reading.own(a) for s in subjects for a in s.actors] or reading.default_holder()
     stance = _stance(reading, fake, mention)
     return [Draft(a, mention.issue, stance, reading.sentence) for a in names] if stance else []
@@ -214,7 +282,9 @@ def _conditional(reading: Reading, drafts: list[Draft]) -> list[Draft]:
     """Make support conditional where its holder attaches conditions beyond reciprocity."""
     vocab, text = reading.ctx.vocab, reading.text
     found = list(vocab.conditional.finditer(text))
-    if vocab.reciprocal.search(text) and all(c.text.lower() in {"condition", "conditions"} for c in found):
+    if vocab.reciprocal.search(text) and all(
+        c.text.lower() in {"condition", "conditions"} for c in found
+    ):
         return drafts
     for cue in found:
         holders = set(holders_of(reading, cue))
@@ -234,7 +304,9 @@ def _pronoun_objects(reading: Reading) -> list[IssueMention]:
     for cue in reading.cues:
         if cue.label in {"supports", "opposes"} and (it := _IT.match(reading.text, cue.end)):
             start = it.end() - len(it.group(0).strip())
-            mentions += [IssueMention(start, it.end(), i, anaphoric=True) for i in reading.ctx.focus]
+            mentions += [
+                IssueMention(start, it.end(), i, anaphoric=True) for i in reading.ctx.focus
+            ]
     return mentions
 
 
@@ -246,7 +318,9 @@ def _read(sentence: Sentence, ctx: DocContext) -> Reading:
     if speaker is not None:
         actors = find_actors(sentence, ctx, speaker)
     # "United States" is no "states": a cue inside a name is part of the name
-    cues = [c for c in cues if not any(a.kind == "name" and a.start <= c.start < a.end for a in actors)]
+    cues = [
+        c for c in cues if not any(a.kind == "name" and a.start <= c.start < a.end for a in actors)
+    ]
     return Reading(sentence, ctx, speaker, actors, cues)
 
 
@@ -260,7 +334,8 @@ def sentence_positions(sentence: Sentence, ctx: DocContext) -> list[Draft]:
             drafts += _issue_claims(reading, mention)
         drafts = _conditional(reading, drafts)
     persons = [
-        m.actors[0] for m in reading.actors
+        m.actors[0]
+        for m in reading.actors
         if m.kind == "name" and (a := ctx.vocab.actor(m.actors[0])) and a.kind == "person"
     ]
     if persons:
@@ -282,11 +357,15 @@ def merge(drafts: list[Draft], document: str) -> list[PositionClaim]:
         if conditional:
             chosen = conditional[0]
         else:
-            counts = {s: sum(d.stance is s for d in group) for s in (Stance.SUPPORTS, Stance.OPPOSES)}
+            counts = {
+                s: sum(d.stance is s for d in group) for s in (Stance.SUPPORTS, Stance.OPPOSES)
+            }
             top = max(counts.values())
             chosen = [d for d in group if counts[d.stance] == top][-1]
         sentence = chosen.sentence
         evidence = Evidence(sentence.text, sentence.start, sentence.end, document)
         confidence = min(0.95, 0.55 + 0.1 * len(group))
-        claims.append(PositionClaim(actor, issue, chosen.stance, evidence, chosen.conditions, confidence))
+        claims.append(
+            PositionClaim(actor, issue, chosen.stance, evidence, chosen.conditions, confidence)
+        )
     return claims

@@ -6,16 +6,18 @@ import re
 from dataclasses import dataclass
 
 _ABBREVIATIONS = frozenset(
-    """mr mrs ms dr st jr sr gen col lt sgt gov sen rep pres prof no vs etc e.g i.e a.m p.m
-    jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.u d.c inc ltd co corp""".split()
+    (
+        "mr mrs ms dr st jr sr gen col lt sgt gov sen rep pres prof no vs etc e.g i.e a.m p.m "
+        "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.u d.c inc ltd co corp"
+    ).split()
 )
 # A sentence ends at . ! ? (or …) followed by space and an upper-case letter, digit or quote,
 # and at line breaks that end a line of its own (see _line_break_ends_sentence).
 _BOUNDARY = re.compile(
     r"(?<=[.!?\u2026])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9@])|\n+"
 )
-_LINE_END = ".!?:;\"\u201d\u2019\u2026)]"
-_LINE_START = "\"\u201c\u00ab([-*\u2022"
+_LINE_END = '.!?:;"\u201d\u2019\u2026)]'
+_LINE_START = '"\u201c\u00ab([-*\u2022'
 _OPENING, _CLOSING, _EITHER = "\u201c\u00ab", "\u201d\u00bb", '"'
 
 
@@ -46,7 +48,7 @@ class Sentence:
 
 def _abbreviation_before(text: str, position: int) -> bool:
     word = re.search(r"([A-Za-z.]+)\.$", text[max(0, position - 12) : position])
-    return bool(word) and word.group(1).lower().rstrip(".") in _ABBREVIATIONS
+    return word is not None and word.group(1).lower().rstrip(".") in _ABBREVIATIONS
 
 
 def _line_break_ends_sentence(text: str, match: re.Match[str]) -> bool:

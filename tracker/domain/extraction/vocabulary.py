@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from tracker.domain.extraction.lexicon import (
-    FIRST_POSSESSIVE,
     FIRST_PERSON,
+    FIRST_POSSESSIVE,
     THIRD_PERSON,
     THIRD_POSSESSIVE,
     Lexicon,
@@ -69,18 +69,27 @@ class Vocabulary:
     @cached_property
     def actor_names(self) -> PhraseSet:
         """Aliases of every actor; proper names match as written (so "US" is not "us")."""
+
+        def variants(alias: str) -> list[str]:  # "the Kremlin leader" opens a sentence as "The ..."
+            return [alias, "The" + alias[3:]] if alias.startswith("the ") else [alias]
+
         return PhraseSet(
-            ((a.id, alias) for a in self.actors for alias in a.aliases), case_sensitive=True
+            ((a.id, v) for a in self.actors for alias in a.aliases for v in variants(alias)),
+            case_sensitive=True,
         )
 
     @cached_property
     def pronouns(self) -> PhraseSet:
         """First- and third-person pronouns."""
         groups = {
-            "first": FIRST_PERSON, "first_poss": FIRST_POSSESSIVE,
-            "third": THIRD_PERSON, "third_poss": THIRD_POSSESSIVE,
+            "first": FIRST_PERSON,
+            "first_poss": FIRST_POSSESSIVE,
+            "third": THIRD_PERSON,
+            "third_poss": THIRD_POSSESSIVE,
         }
-        return PhraseSet(((k, p) for k, words in groups.items() for p in words), case_sensitive=True)
+        return PhraseSet(
+            ((k, p) for k, words in groups.items() for p in words), case_sensitive=True
+        )
 
     @cached_property
     def collective_names(self) -> PhraseSet:
