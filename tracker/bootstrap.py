@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from tracker.config.loader import Config, ConfigStore
 from tracker.delivery.apprise_sender import AppriseSender
+from tracker.domain.extraction.extractor import Extractor, RuleExtractor
 from tracker.domain.sources import SourceSpec
 from tracker.services.runtime import Runtime
 from tracker.settings import Settings, load_settings
@@ -69,6 +70,8 @@ class Tracker:
     _db: Database | None = field(default=None, init=False)
     _sender: AppriseSender | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _extractor_cache: dict[str, Extractor] = field(default_factory=dict, init=False)
+    _extractor_digest: str | None = field(default=None, init=False)
 
     @property
     def db(self) -> Database:
@@ -114,8 +117,22 @@ class Tracker:
             relay_batch=s.relay_batch,
             retry_schedule=s.delivery_retry_schedule,
             backlog_max_age=s.backlog_max_age,
+            dispute_window=s.dispute_window_seconds,
+            vocabularies=config.vocabularies,
+            extractors=self._extractors(config),
             limits=fetch_limits(s),
         )
+
+    def _extractors(self, config: Config) -> dict[str, Extractor]:
+        """One extractor per topic with a vocabulary, rebuilt when the configuration changes."""
+        if self._extractor_digest != config.digest:
+            self._extractor_cache = {
+                topic: RuleExtractor(vocab)
+                for topic, vocab in config.vocabularies.items()
+                if vocab.issues
+            }
+            self._extractor_digest = config.digest
+        return self._extractor_cache
 
     @staticmethod
     def fetch(requests: Sequence[FetchRequest], limits: FetchLimits) -> list[FetchResult]:

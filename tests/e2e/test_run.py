@@ -38,7 +38,7 @@ def test_run_polls_alerts_to_console_and_stops_on_ctrl_c(config_dir, feeds, rece
     config_dir.sources([config_dir.feed("wire", feeds.url("/wire.xml"))])
     config_dir.alerts(
         channels=[{"id": "console", "url": "console://"}, json_channel(receiver.address)],
-        routes=[{"match": {}, "channels": ["console", "desk"]}],
+        routes=[{"match": {"types": ["statement.*"]}, "channels": ["console", "desk"]}],
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
     env.update(

@@ -32,7 +32,8 @@ def test_worker_polls_diffs_and_alerts_end_to_end(
     feeds.set("/wire.xml", rss(item("g1", "Putin agrees to energy halt", PUTIN)))
     config_dir.sources([config_dir.feed("wire", feeds.url("/wire.xml"), interval=10)])
     config_dir.alerts(
-        channels=[json_channel(receiver.address)], routes=[{"match": {}, "channels": ["desk"]}]
+        channels=[json_channel(receiver.address)],
+        routes=[{"match": {"types": ["statement.*"]}, "channels": ["desk"]}],
     )
     _init(worker_env)
     worker = start_worker()
@@ -62,7 +63,8 @@ def test_two_workers_never_poll_or_alert_twice(
         sources.append(config_dir.feed(f"f{i}", feeds.url(f"/f{i}.xml"), interval=3600))
     config_dir.sources(sources)
     config_dir.alerts(
-        channels=[json_channel(receiver.address)], routes=[{"match": {}, "channels": ["desk"]}]
+        channels=[json_channel(receiver.address)],
+        routes=[{"match": {"types": ["statement.*"]}, "channels": ["desk"]}],
     )
     _init(worker_env)
     start_worker(TRACKER_BATCH_SIZE="5")

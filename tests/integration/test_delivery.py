@@ -34,7 +34,7 @@ def test_failed_send_is_retried_from_the_row_until_sent(config_dir, feeds, recei
         receiver,
         make_tracker,
         channels=[json_channel(receiver.address)],
-        routes=[{"match": {}, "channels": ["desk"]}],
+        routes=[{"match": {"types": ["statement.*"]}, "channels": ["desk"]}],
         delivery_retry_schedule=(0, 0.5, 60),
     )
     (row,) = deliveries(tracker)
@@ -67,7 +67,7 @@ def test_delivery_gives_up_after_the_schedule(config_dir, feeds, receiver, make_
         receiver,
         make_tracker,
         channels=[{"id": "down", "url": "json://127.0.0.1:9/alerts"}],
-        routes=[{"match": {}, "channels": ["down"]}],
+        routes=[{"match": {"types": ["statement.*"]}, "channels": ["down"]}],
         delivery_retry_schedule=(0, 0, 0),
     )
     (row,) = deliveries(tracker)
@@ -87,7 +87,7 @@ def test_a_failing_channel_does_not_hold_up_the_others(config_dir, feeds, receiv
             {"id": "down", "url": "json://127.0.0.1:9/alerts"},
             json_channel(receiver.address),
         ],
-        routes=[{"match": {}, "channels": ["down", "desk"]}],
+        routes=[{"match": {"types": ["statement.*"]}, "channels": ["down", "desk"]}],
     )
     by_target = {d.target: d for d in deliveries(tracker)}
     assert by_target["channel:desk"].status == "sent"
@@ -120,7 +120,7 @@ def test_delivering_twice_sends_once(config_dir, feeds, receiver, make_tracker):
         receiver,
         make_tracker,
         channels=[json_channel(receiver.address)],
-        routes=[{"match": {}, "channels": ["desk"]}],
+        routes=[{"match": {"types": ["statement.*"]}, "channels": ["desk"]}],
     )
     (row,) = deliveries(tracker)
     again = delivering.deliver(
@@ -139,7 +139,7 @@ def test_a_delivery_to_a_removed_channel_records_why(config_dir, feeds, receiver
         receiver,
         make_tracker,
         channels=[json_channel(receiver.address)],
-        routes=[{"match": {}, "channels": ["desk"]}],
+        routes=[{"match": {"types": ["statement.*"]}, "channels": ["desk"]}],
         delivery_retry_schedule=(0, 0.3),
     )
     config_dir.alerts(channels=[], routes=[])
@@ -161,7 +161,7 @@ def test_secrets_in_channel_urls_never_reach_the_database(
         receiver,
         make_tracker,
         channels=[{"id": "desk", "url": f"json://user:{secret}@127.0.0.1:9/alerts"}],
-        routes=[{"match": {}, "channels": ["desk"]}],
+        routes=[{"match": {"types": ["statement.*"]}, "channels": ["desk"]}],
         delivery_retry_schedule=(0,),
     )
     with tracker.db.reader() as uow:

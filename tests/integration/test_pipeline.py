@@ -22,11 +22,14 @@ from tracker.services import dispatch, polling
 from tracker.storage.models import StatementRow, VersionRow
 
 
+# These tests are about statements and sources; the claims the texts carry are tested elsewhere.
+KINDS = ("statement.new", "statement.edited", "source.failing", "source.recovered")
+ROUTES = [{"match": {"types": ["statement.*", "source.*"]}, "channels": ["desk"]}]
+
+
 def _setup(config_dir, feeds, receiver, make_tracker, *paths: str):
     config_dir.sources([config_dir.feed(p.strip("/").split(".")[0], feeds.url(p)) for p in paths])
-    config_dir.alerts(
-        channels=[json_channel(receiver.address)], routes=[{"match": {}, "channels": ["desk"]}]
-    )
+    config_dir.alerts(channels=[json_channel(receiver.address)], routes=ROUTES)
     return make_tracker()
 
 
@@ -42,13 +45,15 @@ def test_relevant_item_alerts_once_and_irrelevant_is_stored_silently(
 
     summary = run_once(tracker)
 
-    assert (summary.polled, summary.events, summary.sent) == (1, 1, 1)
+    # the statement, and what it says: Putin's stance on the energy halt, its length
+    assert (summary.polled, summary.events, summary.sent) == (1, 3, 1)
+    assert sorted(e.type for e in events(tracker)) == ["fact.new", "position.new", "statement.new"]
     messages = receiver.messages()
     assert len(messages) == 1
     assert "Putin agrees to energy halt" in messages[0]["title"]
     assert "30-day halt" in messages[0]["message"]
     assert count(tracker, StatementRow) == 2
-    assert [e.type for e in events(tracker)] == ["statement.new"]
+    assert [e.type for e in events(tracker, *KINDS)] == ["statement.new"]
     relevant = {s.title: s.relevant for s in statements(tracker)}
     assert relevant == {"Putin agrees to energy halt": True, "Paris weather": False}
 
@@ -64,7 +69,7 @@ def test_unchanged_feed_is_a_conditional_get_and_silent(config_dir, feeds, recei
     last_headers = feeds.requests[-1][1]
     assert last_headers.get("If-None-Match", "").startswith('"')
     assert len(receiver.messages()) == 1
-    assert len(events(tracker)) == 1
+    assert len(events(tracker, *KINDS)) == 1
     assert source(tracker, "wire").last_status == "unchanged"
 
 
@@ -75,7 +80,7 @@ def test_same_bytes_without_validators_are_unchanged(config_dir, feeds, receiver
     run_once(tracker)
     run_once(tracker)
     assert source(tracker, "wire").last_status == "unchanged"
-    assert len(events(tracker)) == 1
+    assert len(events(tracker, *KINDS)) == 1
 
 
 def test_edit_alerts_with_a_word_diff_and_flip_back_is_silent(
@@ -112,7 +117,7 @@ def test_typographic_changes_are_not_edits(config_dir, feeds, receiver, make_tra
     )
     feeds.set("/wire.xml", rss(item("g1", "Putin agrees to  energy halt", "  " + retyped)))
     run_once(tracker)
-    assert [e.type for e in events(tracker)] == ["statement.new"]
+    assert [e.type for e in events(tracker, *KINDS)] == ["statement.new"]
 
 
 def test_irrelevant_item_edited_into_relevance_is_announced_as_new(
@@ -122,12 +127,12 @@ def test_irrelevant_item_edited_into_relevance_is_announced_as_new(
     feeds.set("/wire.xml", rss(item("g1", "Weekend outlook", WEATHER)))
     tracker = _setup(config_dir, feeds, receiver, make_tracker, "/wire.xml")
     run_once(tracker)
-    assert events(tracker) == []
+    assert events(tracker, *KINDS) == []
     feeds.set(
         "/wire.xml", rss(item("g1", "Weekend outlook", WEATHER + " Zelenskiy will visit Paris."))
     )
     run_once(tracker)
-    assert [e.type for e in events(tracker)] == ["statement.new"]
+    assert [e.type for e in events(tracker, *KINDS)] == ["statement.new"]
 
 
 def test_event_is_a_cloudevent_with_provenance(config_dir, feeds, receiver, make_tracker):
@@ -136,7 +141,7 @@ def test_event_is_a_cloudevent_with_provenance(config_dir, feeds, receiver, make
     config_dir.sources([config_dir.feed("wire", feeds.url("/wire.xml"), speaker="Kremlin")])
     tracker = make_tracker()
     run_once(tracker)
-    (event,) = events(tracker)
+    (event,) = events(tracker, *KINDS)
     assert event.source == "/sources/wire"
     assert event.subject == f"statements/{event.statement_id}"
     assert event.severity == "routine"
@@ -165,12 +170,12 @@ def test_failures_back_off_then_report_failing_once_and_recovered_once(
     assert third.failing
     assert third.next_poll_at >= utcnow() + timedelta(seconds=4 * 60 * 0.85)  # doubled twice
     run_once(tracker)
-    assert [e.type for e in events(tracker)] == ["source.failing"]
+    assert [e.type for e in events(tracker, *KINDS)] == ["source.failing"]
 
     feeds.set("/wire.xml", rss(item("g1", "Paris weather", WEATHER)))
     run_once(tracker)
     run_once(tracker)
-    assert [e.type for e in events(tracker)] == ["source.failing", "source.recovered"]
+    assert [e.type for e in events(tracker, *KINDS)] == ["source.failing", "source.recovered"]
     assert [m["title"] for m in receiver.messages()] == [
         "Source failing: wire",
         "Source recovered: wire",
@@ -214,9 +219,7 @@ def test_a_broken_source_costs_the_others_nothing(config_dir, feeds, receiver, m
             config_dir.feed("refused", "http://127.0.0.1:9/feed.xml"),
         ]
     )
-    config_dir.alerts(
-        channels=[json_channel(receiver.address)], routes=[{"match": {}, "channels": ["desk"]}]
-    )
+    config_dir.alerts(channels=[json_channel(receiver.address)], routes=ROUTES)
     tracker = make_tracker()
 
     summary = run_once(tracker)
@@ -270,7 +273,7 @@ def test_a_batch_that_lost_its_lease_records_nothing(config_dir, feeds, receiver
     assert report.polled == 0
     assert report.lost == ["wire"]
     assert count(tracker, StatementRow) == 0
-    assert events(tracker) == []
+    assert events(tracker, *KINDS) == []
 
 
 def test_running_a_batch_twice_changes_nothing_the_second_time(
@@ -292,10 +295,10 @@ def test_running_a_batch_twice_changes_nothing_the_second_time(
     second = polling.poll_batch(
         tracker.db, runtime, batch.token, batch.source_ids, clock=utcnow, fetcher=tracker.fetch
     )
-    assert (first.polled, len(first.events)) == (1, 1)
+    assert (first.polled, len(first.events)) == (1, 3)
     assert (second.polled, len(second.events)) == (0, 0)
     assert feeds.hits("/wire.xml") == 1
-    assert len(events(tracker)) == 1
+    assert len(events(tracker, *KINDS)) == 1
 
 
 def test_a_new_source_does_not_replay_its_archive(config_dir, feeds, receiver, make_tracker):
@@ -323,7 +326,7 @@ def test_a_new_source_does_not_replay_its_archive(config_dir, feeds, receiver, m
         ),
     )
     run_once(tracker)
-    assert [e.type for e in events(tracker)] == ["statement.new", "statement.edited"]
+    assert [e.type for e in events(tracker, *KINDS)] == ["statement.new", "statement.edited"]
 
 
 def test_a_broken_entry_costs_only_itself(config_dir, feeds, receiver, make_tracker):
@@ -334,7 +337,7 @@ def test_a_broken_entry_costs_only_itself(config_dir, feeds, receiver, make_trac
     feeds.set("/wire.xml", body)
     tracker = _setup(config_dir, feeds, receiver, make_tracker, "/wire.xml")
     summary = run_once(tracker)
-    assert (summary.polled, summary.failed, summary.events) == (1, 0, 1)
+    assert (summary.polled, summary.failed, summary.events) == (1, 0, 3)
     assert statements(tracker)[0].url is None
 
 

@@ -134,6 +134,7 @@ def vocabulary(topic: TopicFile) -> Vocabulary:
                 tuple(f.patterns),
                 {v: tuple(p) for v, p in f.values.items()},
                 tuple(f.context),
+                f.name or k,
             )
             for k, f in topic.facts.items()
         ),

@@ -123,6 +123,7 @@ class FactConfig(Strict):
     """A key fact with a typed value."""
 
     type: Literal["int", "fraction", "minutes", "date", "enum"]
+    name: str = ""
     patterns: list[Pattern] = Field(default_factory=list)
     values: dict[str, list[Pattern]] = Field(default_factory=dict)
     context: list[Phrase] = Field(default_factory=list)

@@ -83,3 +83,65 @@ def render(event_type: str, severity: str, data: dict[str, Any]) -> Message:
         title, body = renderer(data)
     prefix = "" if severity == "routine" else f"[{severity.upper()}] "
     return Message(title=prefix + title, body=body.strip(), severity=severity)
+
+
+_STANCE_WORDS = {
+    "supports": "supports",
+    "opposes": "opposes",
+    "conditional": "conditionally supports",
+}
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def _quote(data: dict[str, Any]) -> str:
+    evidence = data.get("evidence") or {}
+    source = data.get("source") or {}
+    lines = [f"\u201c{_excerpt(evidence.get('sentence', ''), 400)}\u201d"]
+    said = [source.get("speaker") or source.get("id", ""), (data.get("stated_at") or "")[:10]]
+    lines.append("\u2014 " + ", ".join(p for p in said if p))
+    if evidence.get("url"):
+        lines.append(evidence["url"])
+    return "\n".join(lines)
+
+
+def _position(data: dict[str, Any]) -> tuple[str, str]:
+    actor, issue = data["actor"]["name"], _lower_first(data["issue"]["name"])
+    stance = _STANCE_WORDS.get(data["stance"], data["stance"])
+    conditions = data.get("conditions") or []
+    body = ("Conditions: " + "; ".join(conditions) + "\n\n") if conditions else ""
+    previous = data.get("previous")
+    if previous is None:
+        return f"Position: {actor} {stance} {issue}", body + _quote(data)
+    before = _STANCE_WORDS.get(previous["stance"], previous["stance"])
+    title = f"Position changed: {actor} on {issue}: {before} \u2192 {stance}"
+    was = f"Before: {before} (said {previous['stated_at'][:10]}, {previous['source']})"
+    return title, body + _quote(data) + "\n\n" + was
+
+
+def _fact(data: dict[str, Any]) -> tuple[str, str]:
+    name = data.get("name") or data["key"]
+    value = str(data["value"]).replace("_", " ")
+    previous = data.get("previous")
+    if previous is None:
+        return f"Key fact: {name}: {value}", _quote(data)
+    old = str(previous["value"]).replace("_", " ")
+    if "values" in data:
+        title = (
+            f"Disputed: {name}: {old} ({previous['source']}) vs {value} ({data['source']['id']})"
+        )
+        return title, _quote(data)
+    return f"Key fact changed: {name}: {old} \u2192 {value}", _quote(data)
+
+
+_RENDERERS.update(
+    {
+        "position.new": _position,
+        "position.changed": _position,
+        "fact.new": _fact,
+        "fact.changed": _fact,
+        "fact.disputed": _fact,
+    }
+)

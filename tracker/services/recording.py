@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import structlog
@@ -17,8 +18,9 @@ from tracker.domain import health
 from tracker.domain.events import Event
 from tracker.domain.sources import SourceSpec
 from tracker.domain.statement_events import source_event, statement_event
-from tracker.domain.statements import Change, Observation, announcement, classify
+from tracker.domain.statements import Change, Observation, announcement, classify, in_backlog
 from tracker.domain.topics import Topic, relevant_topics
+from tracker.services.claims import NewText, claim_events
 from tracker.services.outbox import emit
 from tracker.services.outcomes import BatchReport, Failed, Outcome, Parsed, Unchanged
 from tracker.services.runtime import Runtime
@@ -45,14 +47,7 @@ def _statement_events(
 ) -> list[Event]:
     spec = spec_of(row)
     topics = runtime.topics_for(row.topics)
-    # On a source's first good poll, items older than the backlog age are taken as known:
-    # adding a source must not replay its archive as alerts.
     first_poll = row.last_success_at is None
-    backlog_before = (
-        now - timedelta(seconds=runtime.backlog_max_age)
-        if first_poll and runtime.backlog_max_age
-        else None
-    )
     stored = uow.statements.stored(row.id, [o.key_digest for o in observations])
     created: list[tuple[StatementRow, Observation]] = []
     edited: list[tuple[StatementRow, Observation]] = []
@@ -63,65 +58,76 @@ def _statement_events(
         elif existing.fingerprint != obs.fingerprint:
             edited.append((existing, obs))
     uow.statements.flush()  # ids for all new statements in one round trip
-    events: list[Event] = []
+    seen = _Seen(uow, spec, topics, now)
     for statement, obs in created:
-        backlog = (
-            backlog_before is not None
-            and obs.published is not None
-            and obs.published < backlog_before
+        backlog = in_backlog(
+            obs.published, now, first_poll=first_poll, max_age=runtime.backlog_max_age
         )
-        events.extend(_observe(uow, spec, topics, statement, obs, Change.NEW, now, backlog=backlog))
+        seen.observe(statement, obs, Change.NEW, backlog=backlog)
     for statement, obs in edited:
-        change = classify(
-            uow.statements.as_stored(statement),
-            obs.fingerprint,
-            uow.statements.fingerprints(statement.id),
+        known = uow.statements.fingerprints(statement.id)
+        seen.observe(
+            statement, obs, classify(uow.statements.as_stored(statement), obs.fingerprint, known)
         )
-        events.extend(_observe(uow, spec, topics, statement, obs, change, now))
-    return events
+    if not seen.texts:
+        return seen.events
+    uow.statements.flush()  # version ids, which the claims refer to
+    return seen.events + claim_events(uow, runtime, seen.texts, now)
 
 
-def _observe(
-    uow: UnitOfWork,
-    spec: SourceSpec,
-    topics: list[Topic],
-    statement: StatementRow,
-    obs: Observation,
-    change: Change,
-    now: datetime,
-    *,
-    backlog: bool = False,
-) -> list[Event]:
-    if change is Change.REVERTED:
-        uow.statements.revert(statement, obs, now)
-        return []
-    previous = None
-    if change is Change.EDITED:
-        old = uow.statements.version(statement.id, statement.fingerprint)
-        previous = (old.title, old.text, old.seq) if old else ("", "", 0)
-    matched = relevant_topics(topics, f"{obs.title}\n{obs.text}")
-    event_type = announcement(change, relevant=bool(matched), announced=statement.announced)
-    version = uow.statements.add_version(statement, obs, now)
-    if event_type == "statement.edited" and not matched:
-        matched = {topic: [] for topic in statement.topics}  # an edit that drops the topic
-    statement.relevant, statement.topics = bool(matched), sorted(matched)
-    if event_type is None:
-        return []
-    statement.announced = True
-    if backlog:
-        return []  # known from now on (so its edits are news), but not announced
-    return [
-        statement_event(
-            event_type,
-            source=spec,
-            statement_id=statement.id,
-            obs=obs,
-            version=version.seq,
-            topics=matched,
-            now=now,
-            previous=previous if event_type == "statement.edited" else None,
+@dataclass
+class _Seen:
+    """What a source's new items produce: statement events, and new texts to read claims from."""
+
+    uow: UnitOfWork
+    spec: SourceSpec
+    topics: list[Topic]
+    now: datetime
+    events: list[Event] = field(default_factory=list)
+    texts: list[NewText] = field(default_factory=list)
+
+    def observe(
+        self, statement: StatementRow, obs: Observation, change: Change, *, backlog: bool = False
+    ) -> None:
+        """Store what changed, and note the event it raises and the text to read claims from."""
+        uow, now = self.uow, self.now
+        if change is Change.REVERTED:
+            uow.statements.revert(statement, obs, now)
+            return
+        previous = None
+        if change is Change.EDITED:
+            old = uow.statements.version(statement.id, statement.fingerprint)
+            previous = (old.title, old.text, old.seq) if old else ("", "", 0)
+        matched = relevant_topics(self.topics, f"{obs.title}\n{obs.text}")
+        event_type = announcement(change, relevant=bool(matched), announced=statement.announced)
+        version = uow.statements.add_version(statement, obs, now)
+        if event_type == "statement.edited" and not matched:
+            matched = {topic: [] for topic in statement.topics}  # an edit that drops the topic
+        statement.relevant, statement.topics = bool(matched), sorted(matched)
+        if statement.relevant:
+            stated_at = min(
+                obs.published or now, now
+            )  # statement time orders state; never the future
+            self.texts.append(
+                NewText(statement, version, obs, self.spec, stated_at, silent=backlog)
+            )
+        if event_type is None:
+            return
+        statement.announced = True
+        if backlog:
+            return  # known from now on (so its edits are news), but not announced
+        self.events.append(
+            statement_event(
+                event_type,
+                source=self.spec,
+                statement_id=statement.id,
+                obs=obs,
+                version=version.seq,
+                topics=matched,
+                now=now,
+                previous=previous if event_type == "statement.edited" else None,
+            )
         )
-    ]
 
 
 def _succeeded(row: SourceRow, now: datetime, status: str) -> list[Event]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tracker.domain.extraction.extractor import Extractor
+from tracker.domain.extraction.vocabulary import Vocabulary
 from tracker.domain.routing import Route
 from tracker.domain.sources import SourceSpec
 from tracker.domain.topics import Topic
@@ -29,6 +31,9 @@ class Runtime:
     relay_batch: int = 500
     retry_schedule: tuple[float, ...] = (0, 5, 300)
     backlog_max_age: float = 86_400.0
+    dispute_window: float = 172_800.0
+    vocabularies: dict[str, Vocabulary] = field(default_factory=dict, repr=False)
+    extractors: dict[str, Extractor] = field(default_factory=dict, repr=False)
     limits: FetchLimits = field(default_factory=FetchLimits)
 
     def topics_for(self, topic_ids: list[str]) -> list[Topic]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tracker.storage.deliveries import DeliveryRepository
 from tracker.storage.events import EventRepository
 from tracker.storage.sources import SourceRepository
+from tracker.storage.state import StateRepository
 from tracker.storage.statements import StatementRepository
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -66,6 +67,7 @@ class UnitOfWork:
         self.statements = StatementRepository(session)
         self.events = EventRepository(session)
         self.deliveries = DeliveryRepository(session)
+        self.state = StateRepository(session)
 
     def __enter__(self) -> Self:
         return self

@@ -175,3 +175,75 @@ class DeliveryAttemptRow(Base):
     duration_ms: Mapped[int] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(10))
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ClaimRow(Base):
+    """A position or fact claim read from one version of a statement: the provenance of state."""
+
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10))  # position | fact
+    actor: Mapped[str | None] = mapped_column(String(100))
+    issue: Mapped[str | None] = mapped_column(String(100))
+    stance: Mapped[str | None] = mapped_column(String(20))
+    conditions: Mapped[list[str]]
+    key: Mapped[str | None] = mapped_column(String(100))
+    value: Mapped[dict[str, Any]]  # {"value": ...}: JSON keeps the type
+    outcome: Mapped[str] = mapped_column(String(10))
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("statement_versions.id", ondelete="CASCADE"))
+    source_id: Mapped[str] = mapped_column(String(100))
+    stated_at: Mapped[datetime]
+    sentence: Mapped[str] = mapped_column(Text)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    confidence: Mapped[float]
+    event_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_claims_position", "topic", "actor", "issue"),
+        Index("ix_claims_fact", "topic", "key"),
+        Index("ix_claims_statement", "statement_id"),
+    )
+
+
+class PositionRow(Base):
+    """An actor's current stance on an issue within a topic."""
+
+    __tablename__ = "positions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(String(100))
+    issue: Mapped[str] = mapped_column(String(100))
+    stance: Mapped[str] = mapped_column(String(20))
+    conditions: Mapped[list[str]]
+    stated_at: Mapped[datetime]
+    source_id: Mapped[str] = mapped_column(String(100))
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    confirmations: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("topic", "actor", "issue"),)
+
+
+class FactRow(Base):
+    """A key fact's current value within a topic."""
+
+    __tablename__ = "facts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(100))
+    value: Mapped[dict[str, Any]]
+    stated_at: Mapped[datetime]
+    source_id: Mapped[str] = mapped_column(String(100))
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    disputed: Mapped[bool] = mapped_column(Boolean, default=False)
+    confirmations: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("topic", "key"),)

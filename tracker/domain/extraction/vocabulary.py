@@ -48,6 +48,7 @@ class FactSpec:
     patterns: tuple[str, ...] = ()
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # enum value -> patterns
     context: tuple[str, ...] = ()  # one of these must be in the sentence
+    name: str = ""  # as alerts show it ("Ceasefire duration (days)")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,86 @@
+"""The state of a topic: each actor's current stance on each issue, each key fact's current value.
+
+A claim that agrees with the state adds provenance and raises nothing; one that differs raises
+`position.changed` / `fact.changed`; a first claim raises `position.new` / `fact.new`; two
+sources stating different values of a fact within the dispute window raise `fact.disputed`.
+Statement time orders everything: a claim stated before the current one is history, and never
+overturns what was said after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from tracker.domain.claims import FactValue, Stance
+
+_EPSILON = 1e-9
+
+
+class Outcome(StrEnum):
+    """What a claim does to the state."""
+
+    NEW = "new"  # the first claim: state created, event
+    CHANGED = "changed"  # a newer claim that differs: state replaced, event
+    DISPUTED = "disputed"  # another source says otherwise at about the same time: event
+    CONFIRMED = "confirmed"  # agrees with the state: provenance only
+    STALE = "stale"  # stated before the current state and differs: history only
+
+
+@dataclass(frozen=True)
+class PositionState:
+    """An actor's current stance on an issue, and when and where it was stated."""
+
+    stance: Stance
+    conditions: tuple[str, ...]
+    stated_at: datetime
+    source_id: str
+
+
+@dataclass(frozen=True)
+class FactState:
+    """A fact's current value, and when and where it was stated."""
+
+    value: FactValue
+    stated_at: datetime
+    source_id: str
+    disputed: bool = False
+
+
+def position_outcome(current: PositionState | None, stance: Stance, stated_at: datetime) -> Outcome:
+    """Decide what a position claim does to the current position."""
+    if current is None:
+        return Outcome.NEW
+    if stance is current.stance:
+        return Outcome.CONFIRMED
+    if stated_at < current.stated_at:
+        return Outcome.STALE
+    return Outcome.CHANGED
+
+
+def fact_outcome(
+    current: FactState | None,
+    value: FactValue,
+    stated_at: datetime,
+    source_id: str,
+    *,
+    dispute_window: timedelta,
+) -> Outcome:
+    """Decide what a fact claim does to the current value."""
+    if current is None:
+        return Outcome.NEW
+    if same_value(value, current.value):
+        return Outcome.CONFIRMED
+    if source_id != current.source_id and abs(stated_at - current.stated_at) <= dispute_window:
+        return Outcome.DISPUTED
+    if stated_at < current.stated_at:
+        return Outcome.STALE
+    return Outcome.CHANGED
+
+
+def same_value(a: FactValue, b: FactValue) -> bool:
+    """Compare fact values: 30 == 30.0, text without case or surrounding space."""
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return abs(float(a) - float(b)) < _EPSILON
+    return str(a).strip().lower() == str(b).strip().lower()

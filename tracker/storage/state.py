@@ -1,0 +1,112 @@
+"""The state repository: claims (provenance), current positions and facts, per topic."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from tracker.domain.claims import FactValue
+from tracker.storage.models import ClaimRow, FactRow, PositionRow
+
+
+class StateRepository:
+    """Positions, facts and the claims behind them; rows created in this unit are remembered,
+    so two statements of one batch that make the same first claim create one row."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._positions: dict[tuple[str, str, str], PositionRow | None] = {}
+        self._facts: dict[tuple[str, str], FactRow | None] = {}
+
+    def lock_topic(self, topic: str) -> None:
+        """Serialise state updates of one topic across workers until this transaction ends."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            key = zlib.crc32(f"topic:{topic}".encode()) - 2**31
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        # SQLite: the write lock taken at BEGIN IMMEDIATE already serialises writers.
+
+    def position(self, topic: str, actor: str, issue: str) -> PositionRow | None:
+        """Return the current position of an actor on an issue."""
+        key = (topic, actor, issue)
+        if key not in self._positions:
+            query = select(PositionRow).where(
+                PositionRow.topic == topic, PositionRow.actor == actor, PositionRow.issue == issue
+            )
+            self._positions[key] = self.session.scalars(query).first()
+        return self._positions[key]
+
+    def set_position(self, row: PositionRow) -> None:
+        """Add a new position row."""
+        self.session.add(row)
+        self._positions[(row.topic, row.actor, row.issue)] = row
+
+    def fact(self, topic: str, key: str) -> FactRow | None:
+        """Return the current value of a fact."""
+        if (topic, key) not in self._facts:
+            query = select(FactRow).where(FactRow.topic == topic, FactRow.key == key)
+            self._facts[(topic, key)] = self.session.scalars(query).first()
+        return self._facts[(topic, key)]
+
+    def set_fact(self, row: FactRow) -> None:
+        """Add a new fact row."""
+        self.session.add(row)
+        self._facts[(row.topic, row.key)] = row
+
+    def add_claim(self, row: ClaimRow) -> ClaimRow:
+        """Add a claim and give it its id."""
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def positions(self, topic: str | None = None) -> list[PositionRow]:
+        """Return current positions, by topic, actor and issue."""
+        query = select(PositionRow).order_by(
+            PositionRow.topic, PositionRow.actor, PositionRow.issue
+        )
+        if topic:
+            query = query.where(PositionRow.topic == topic)
+        return list(self.session.scalars(query))
+
+    def facts(self, topic: str | None = None) -> list[FactRow]:
+        """Return current facts, by topic and key."""
+        query = select(FactRow).order_by(FactRow.topic, FactRow.key)
+        if topic:
+            query = query.where(FactRow.topic == topic)
+        return list(self.session.scalars(query))
+
+    def claims(
+        self,
+        topic: str,
+        *,
+        actor: str | None = None,
+        issue: str | None = None,
+        key: str | None = None,
+    ) -> list[ClaimRow]:
+        """Return the claims behind a position or fact, in statement-time order."""
+        query = select(ClaimRow).where(ClaimRow.topic == topic)
+        if actor is not None:
+            query = query.where(ClaimRow.actor == actor, ClaimRow.issue == issue)
+        if key is not None:
+            query = query.where(ClaimRow.key == key)
+        return list(self.session.scalars(query.order_by(ClaimRow.stated_at, ClaimRow.id)))
+
+    def sources_of(self, claim_ids: list[int]) -> list[str]:
+        """Return the distinct sources of some claims."""
+        if not claim_ids:
+            return []
+        query = select(ClaimRow.source_id).where(ClaimRow.id.in_(claim_ids)).distinct()
+        return sorted(self.session.scalars(query))
+
+
+def wrap(value: FactValue) -> dict[str, Any]:
+    """Return a fact value as stored (a JSON object, so ints, floats and text keep their type)."""
+    return {"value": value}
+
+
+def unwrap(stored: dict[str, Any]) -> FactValue:
+    """Return a stored fact value."""
+    value: FactValue = stored["value"]
+    return value
