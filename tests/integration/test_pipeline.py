@@ -21,7 +21,6 @@ from tracker.bootstrap import utcnow
 from tracker.services import dispatch, polling
 from tracker.storage.models import StatementRow, VersionRow
 
-
 # These tests are about statements and sources; the claims the texts carry are tested elsewhere.
 KINDS = ("statement.new", "statement.edited", "source.failing", "source.recovered")
 ROUTES = [{"match": {"types": ["statement.*", "source.*"]}, "channels": ["desk"]}]

@@ -347,7 +347,7 @@ def sentence_positions(sentence: Sentence, ctx: DocContext) -> list[Draft]:
 
 
 def merge(drafts: list[Draft], document: str) -> list[PositionClaim]:
-    """One claim per (actor, issue): conditional wins, then the majority, then the last said."""
+    """One claim per (actor, issue): conditional wins, then the majority; evidence is the first."""
     grouped: dict[tuple[str, str], list[Draft]] = {}
     for draft in drafts:
         grouped.setdefault((draft.actor, draft.issue), []).append(draft)
@@ -361,7 +361,7 @@ def merge(drafts: list[Draft], document: str) -> list[PositionClaim]:
                 s: sum(d.stance is s for d in group) for s in (Stance.SUPPORTS, Stance.OPPOSES)
             }
             top = max(counts.values())
-            chosen = [d for d in group if counts[d.stance] == top][-1]
+            chosen = next(d for d in group if counts[d.stance] == top)  # the first said: the lead
         sentence = chosen.sentence
         evidence = Evidence(sentence.text, sentence.start, sentence.end, document)
         confidence = min(0.95, 0.55 + 0.1 * len(group))
