@@ -202,3 +202,70 @@ def test_secrets_never_reach_any_output(cli, config_dir, feeds):
     for secret in ("SEKRETKEY1", "SEKRETHDR2", "SEKRETKEY3", "SEKRETPASS4"):
         assert secret not in text
     assert any(h.get("X-Token") == "SEKRETHDR2" for p, h in feeds.requests if p == "/wire.xml")
+
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+def test_extract_prints_claims_with_evidence_as_json(cli):
+    """`tracker extract FILE --json` prints the SCHEMA format: positions and facts with evidence."""
+    doc = CORPUS / "docs" / "2025-03-13_putin_press_conference_ceasefire_conditions.txt"
+    out = json.loads(cli("extract", str(doc), "--json").stdout)
+    (position,) = out["positions"]
+    assert {k: position[k] for k in ("actor", "issue", "stance")} == {
+        "actor": "putin",
+        "issue": "ceasefire",
+        "stance": "conditional",
+    }
+    assert isinstance(position["conditions"], list)
+    evidence = position["evidence"]
+    assert evidence["sentence"] and 0 <= evidence["start"] < evidence["end"]
+    assert [(f["key"], f["value"]) for f in out["facts"]] == [("ceasefire.duration_days", 30)]
+    table = cli("extract", str(doc)).stdout
+    assert "putin" in table and "conditional" in table and "ceasefire.duration_days" in table
+
+
+def test_extract_reads_plain_text_and_refuses_a_missing_file(cli, tmp_path):
+    """Plain text without the header works; a missing file is a clear error."""
+    plain = tmp_path / "note.txt"
+    plain.write_text("Zelenskiy rejected any territorial concessions.")
+    out = json.loads(cli("extract", str(plain), "--json").stdout)
+    assert [(p["actor"], p["issue"], p["stance"]) for p in out["positions"]] == [
+        ("zelenskiy", "territorial_concessions", "opposes")
+    ]
+    assert "cannot read" in cli("extract", str(tmp_path / "missing.txt"), expect=2).stderr
+
+
+def test_eval_scores_the_corpus_and_can_gate_on_a_floor(cli):
+    """`tracker eval DIR ANNOTATIONS` prints per-document and overall scores; --fail-under gates."""
+    args = ("eval", str(CORPUS / "docs"), str(CORPUS / "annotations.yaml"))
+    out = cli(*args).stdout
+    assert "seed-article.txt" in out and "overall" in out
+    scores = json.loads(cli(*args, "--json").stdout)
+    assert scores["positions"]["f1"] >= 0.9 and scores["facts"]["f1"] >= 0.9
+    cli(*args, "--fail-under", "0.999", expect=1)
+    assert "No such file" in cli("eval", str(CORPUS), str(CORPUS / "nope.yaml"), expect=2).stderr
+
+
+def test_state_shows_positions_and_facts_with_sources(cli, config_dir, feeds):
+    """After a poll, `tracker state` lists each position and fact with the sources behind it."""
+    feeds.set("/wire.xml", rss(item("g1", "Putin agrees to energy halt", PUTIN)))
+    config_dir.sources([config_dir.feed("wire", feeds.url("/wire.xml"))])
+    cli("init")
+    cli("poll", "--once")
+    table = cli("state").stdout
+    assert (
+        "putin" in table
+        and "energy_strikes_halt" in table
+        and "supports" in table
+        and "wire" in table
+    )
+    data = json.loads(cli("state", "--json").stdout)
+    (position,) = data["positions"]
+    assert (position["actor"], position["issue"], position["stance"], position["sources"]) == (
+        "putin",
+        "energy_strikes_halt",
+        "supports",
+        ["wire"],
+    )
+    assert [(f["key"], f["value"]) for f in data["facts"]] == [("ceasefire.duration_days", 30)]

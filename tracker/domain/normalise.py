@@ -49,7 +49,7 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n+")
 _NON_WORD = re.compile(r"[^\w]+")
 # A description that only repeats the title behind a short label ("White House Briefing/
 # Statement: <title>") carries no text of its own; feeds fill it in later.
-_PLACEHOLDER_MAX_WORDS = 6
+_LABEL = re.compile(r"^\s*[^:|\n]{1,60}?\s*[:|\-]\s+(?P<rest>.+?)\s*$", re.DOTALL)
 
 TRACKING_PARAMETERS = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid", "_ga", "ref_src"}
@@ -76,14 +76,20 @@ def canonical_words(text: str) -> str:
 
 
 def body_text(title: str, text: str) -> str:
-    """Return the statement body, empty when it is only a label plus the title."""
+    """Return the statement body, empty when it is only the title, or a label and the title.
+
+    "White House Briefing/Statement: <title>" is a placeholder; "Putin rejected a ceasefire"
+    under the title "Putin" is text. A label is short and set off by a colon, dash or bar.
+    """
     cleaned = clean_text(text)
-    body_words = canonical_words(cleaned)
-    title_words = canonical_words(title)
-    if title_words and title_words in body_words:
-        rest = body_words.replace(title_words, " ", 1).split()
-        if len(rest) <= _PLACEHOLDER_MAX_WORDS:
-            return ""
+    body, head = canonical_words(cleaned), canonical_words(title)
+    if not head or head not in body:
+        return cleaned
+    if body == head:
+        return ""
+    label = _LABEL.match(cleaned)
+    if label and canonical_words(label.group("rest")) == head:
+        return ""
     return cleaned
 
 

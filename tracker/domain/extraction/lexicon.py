@@ -60,6 +60,10 @@ SUPPORTS = (
     "move to",
     "decided to",
     "promis*",
+    "put* forward",
+    "tabled",
+    "floated",
+    "unveil*",
 )
 # Verbs and phrases by which a holder rejects what follows.
 OPPOSES = (
