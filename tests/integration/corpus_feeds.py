@@ -46,7 +46,7 @@ def _feed_of(document: Document) -> str:
 
 def corpus_docs() -> list[CorpusDoc]:
     """Every corpus document, in publication order (then by file name)."""
-    paths = sorted((CORPUS / "docs").glob("*.txt")) + [CORPUS / "seed-article.txt"]
+    paths = [*sorted((CORPUS / "docs").glob("*.txt")), CORPUS / "seed-article.txt"]
     docs = [CorpusDoc(p.name, "", parse_document(p.read_text(), p.name)) for p in paths]
     docs = [CorpusDoc(d.name, _feed_of(d.document), d.document) for d in docs]
     return sorted(docs, key=lambda d: (d.published, d.name))

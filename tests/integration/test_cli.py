@@ -219,10 +219,13 @@ def test_extract_prints_claims_with_evidence_as_json(cli):
     }
     assert isinstance(position["conditions"], list)
     evidence = position["evidence"]
-    assert evidence["sentence"] and 0 <= evidence["start"] < evidence["end"]
+    assert evidence["sentence"]
+    assert 0 <= evidence["start"] < evidence["end"]
     assert [(f["key"], f["value"]) for f in out["facts"]] == [("ceasefire.duration_days", 30)]
     table = cli("extract", str(doc)).stdout
-    assert "putin" in table and "conditional" in table and "ceasefire.duration_days" in table
+    assert "putin" in table
+    assert "conditional" in table
+    assert "ceasefire.duration_days" in table
 
 
 def test_extract_reads_plain_text_and_refuses_a_missing_file(cli, tmp_path):
@@ -240,9 +243,11 @@ def test_eval_scores_the_corpus_and_can_gate_on_a_floor(cli):
     """`tracker eval DIR ANNOTATIONS` prints per-document and overall scores; --fail-under gates."""
     args = ("eval", str(CORPUS / "docs"), str(CORPUS / "annotations.yaml"))
     out = cli(*args).stdout
-    assert "seed-article.txt" in out and "overall" in out
+    assert "seed-article.txt" in out
+    assert "overall" in out
     scores = json.loads(cli(*args, "--json").stdout)
-    assert scores["positions"]["f1"] >= 0.9 and scores["facts"]["f1"] >= 0.9
+    assert scores["positions"]["f1"] >= 0.9
+    assert scores["facts"]["f1"] >= 0.9
     cli(*args, "--fail-under", "0.999", expect=1)
     assert "No such file" in cli("eval", str(CORPUS), str(CORPUS / "nope.yaml"), expect=2).stderr
 
@@ -254,12 +259,10 @@ def test_state_shows_positions_and_facts_with_sources(cli, config_dir, feeds):
     cli("init")
     cli("poll", "--once")
     table = cli("state").stdout
-    assert (
-        "putin" in table
-        and "energy_strikes_halt" in table
-        and "supports" in table
-        and "wire" in table
-    )
+    assert "putin" in table
+    assert "energy_strikes_halt" in table
+    assert "supports" in table
+    assert "wire" in table
     data = json.loads(cli("state", "--json").stdout)
     (position,) = data["positions"]
     assert (position["actor"], position["issue"], position["stance"], position["sources"]) == (

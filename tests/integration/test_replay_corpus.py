@@ -88,7 +88,8 @@ def test_every_claim_event_quotes_its_evidence_and_sources(replay):
     assert len(claim_events) >= 30
     for event in claim_events:
         evidence = event.data["evidence"]
-        assert evidence["sentence"] and evidence["statement_id"] == event.statement_id
+        assert evidence["sentence"]
+        assert evidence["statement_id"] == event.statement_id
         assert event.data["source"]["id"] == event.source_id
         assert event.subject.startswith(
             ("positions/ukraine-ceasefire/", "facts/ukraine-ceasefire/")
