@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 _GAP = r"(?:\W+\w+){0,5}?"
 _SEP = r"[\s\-\u2013\u2014]+"
@@ -46,27 +47,61 @@ class Match:
     text: str
 
 
+_TOKEN = re.compile(r"[\w@]+")
+_RUN = re.compile(r"^[@\w]+")
+
+
+@lru_cache(maxsize=512)
+def _tokens(text: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """Each word's start and the index keys it can begin a phrase under (cached: every
+    phrase set reads the same sentence)."""
+    out = []
+    for token in _TOKEN.finditer(text):
+        word = token.group(0).lower()
+        out.append((token.start(), tuple({word[:1], word[:2], word[:3]})))
+    return tuple(out)
+
+
 class PhraseSet:
-    """Labelled phrases compiled into one regex; non-overlapping, longest-first matches."""
+    """Labelled phrases; finds non-overlapping matches, the longest at each position.
+
+    One regex of hundreds of alternatives tries each at every position of the text. Instead,
+    phrases are indexed by the first letters of their first word, and only the phrases whose
+    first word could start at a word of the text are tried there.
+    """
 
     def __init__(self, phrases: Iterable[tuple[str, str]], *, case_sensitive: bool = False) -> None:
-        ordered = sorted(set(phrases), key=lambda p: len(p[1]), reverse=True)
-        self.labels = [label for label, _ in ordered]
-        alternatives = [f"(?P<p{i}>{compile_phrase(p)})" for i, (_, p) in enumerate(ordered)]
         flags = 0 if case_sensitive else re.IGNORECASE
-        self._regex = (
-            re.compile(r"(?<![\w@])(?:" + "|".join(alternatives) + r")(?!\w)", flags)
-            if alternatives
-            else None
-        )
+        self._index: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+        for label, phrase in sorted(set(phrases)):
+            regex = re.compile(compile_phrase(phrase) + r"(?!\w)", flags)
+            for key in self._keys(phrase):
+                self._index.setdefault(key, []).append((label, regex))
+
+    @staticmethod
+    def _keys(phrase: str) -> set[str]:
+        keys = set()
+        for alternative in phrase.split(maxsplit=1)[0].split("|"):
+            run = _RUN.match(alternative)
+            if run:
+                keys.add(run.group(0)[:3].lower())
+        return keys
 
     def finditer(self, text: str) -> Iterator[Match]:
-        """Yield every match in `text`, in order."""
-        if self._regex is None:
-            return
-        for found in self._regex.finditer(text):
-            index = int(found.lastgroup[1:]) if found.lastgroup else 0
-            yield Match(self.labels[index], found.start(), found.end(), found.group(0))
+        """Yield every match in `text`, in order, never overlapping."""
+        found: list[tuple[int, int, str]] = []
+        index = self._index
+        for start, keys in _tokens(text):
+            for key in keys:
+                for label, regex in index.get(key, ()):
+                    hit = regex.match(text, start)
+                    if hit:
+                        found.append((start, -hit.end(), label))
+        last_end = -1
+        for start, negative_end, label in sorted(found):
+            if start >= last_end:
+                last_end = -negative_end
+                yield Match(label, start, last_end, text[start:last_end])
 
     def search(self, text: str) -> Match | None:
         """Return the first match, or None."""
