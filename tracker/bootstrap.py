@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 from tracker.config.loader import Config, ConfigStore
 from tracker.delivery.apprise_sender import AppriseSender
 from tracker.domain.extraction.extractor import Extractor, RuleExtractor
+from tracker.domain.extraction.vocabulary import Vocabulary
 from tracker.domain.sources import SourceSpec
+from tracker.llm.chat_extractor import ChatExtractor, ChatSettings, FallbackExtractor
 from tracker.services.runtime import Runtime
 from tracker.settings import Settings, load_settings
 from tracker.sources.http import FetchLimits, FetchRequest, FetchResult, fetch_all
@@ -127,12 +129,21 @@ class Tracker:
         """One extractor per topic with a vocabulary, rebuilt when the configuration changes."""
         if self._extractor_digest != config.digest:
             self._extractor_cache = {
-                topic: RuleExtractor(vocab)
+                topic: self._extractor(vocab)
                 for topic, vocab in config.vocabularies.items()
                 if vocab.issues
             }
             self._extractor_digest = config.digest
         return self._extractor_cache
+
+    def _extractor(self, vocab: Vocabulary) -> Extractor:
+        rules = RuleExtractor(vocab)
+        s = self.settings
+        if s.extractor != "llm" or not s.llm_url or not s.llm_model:
+            return rules
+        key = s.llm_api_key.get_secret_value() if s.llm_api_key else None
+        chat = ChatExtractor(vocab, ChatSettings(s.llm_url, s.llm_model, key, s.llm_timeout))
+        return FallbackExtractor(chat, rules)
 
     @staticmethod
     def fetch(requests: Sequence[FetchRequest], limits: FetchLimits) -> list[FetchResult]:

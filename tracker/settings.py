@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     queue: str = Field(default="tracker", pattern=r"^[A-Za-z0-9_.:-]+$")
     worker_concurrency: int = Field(default=2, ge=1, le=64)
     allowed_networks: Annotated[tuple[str, ...], NoDecode] = ()
+    # Claims are read by the rules; "llm" asks an OpenAI-compatible chat API (rules as fallback).
+    extractor: Literal["rules", "llm"] = "rules"
+    llm_url: str | None = None  # e.g. http://localhost:8000/v1
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout: float = Field(default=60.0, gt=0)
 
     @field_validator("delivery_retry_schedule", "allowed_networks", mode="before")
     @classmethod
@@ -139,6 +145,8 @@ class Settings(BaseSettings):
                 "TRACKER_LEASE_SECONDS must exceed TRACKER_POLL_TIME_LIMIT, "
                 "or a slow poll could be polled twice"
             )
+        if self.extractor == "llm" and not (self.llm_url and self.llm_model):
+            raise ValueError("TRACKER_EXTRACTOR=llm needs TRACKER_LLM_URL and TRACKER_LLM_MODEL")
         if self.delivery_lease_seconds <= self.delivery_time_limit:
             raise ValueError(
                 "TRACKER_DELIVERY_LEASE_SECONDS must exceed TRACKER_DELIVERY_TIME_LIMIT"

@@ -65,3 +65,77 @@ def test_a_rewrite_of_a_long_text_is_summarised():
     old = " ".join(f"a{i}" for i in range(5000))
     new = " ".join(f"b{i}" for i in range(4000))
     assert word_diff(old, new) == "[-5000 words-] {+4000 words+} (rewritten)"
+
+
+EVIDENCE = {"sentence": "Putin agreed to a 30-day halt on energy strikes.", "url": "http://e.org/1"}
+SOURCE = {"id": "kremlin-en", "speaker": "Kremlin"}
+
+
+def test_position_alerts_say_who_now_holds_what_and_quote_it():
+    """A new position names actor, stance and issue; a change shows old -> new and when it was old."""
+    data = {
+        "actor": {"id": "putin", "name": "Vladimir Putin"},
+        "issue": {"id": "ceasefire", "name": "A general (full) ceasefire"},
+        "stance": "conditional",
+        "conditions": ["mobilisation stops"],
+        "evidence": EVIDENCE,
+        "source": SOURCE,
+        "stated_at": "2025-03-13T09:00:00+00:00",
+    }
+    new = render("position.new", "flash", data)
+    assert (
+        new.title
+        == "[FLASH] Position: Vladimir Putin conditionally supports a general (full) ceasefire"
+    )
+    assert new.body.startswith("Conditions: mobilisation stops")
+    assert "\u201cPutin agreed to a 30-day halt on energy strikes.\u201d" in new.body
+    assert "\u2014 Kremlin, 2025-03-13" in new.body and "http://e.org/1" in new.body
+    changed = render(
+        "position.changed",
+        "flash",
+        {
+            **data,
+            "stance": "supports",
+            "conditions": [],
+            "previous": {
+                "stance": "conditional",
+                "conditions": [],
+                "stated_at": "2025-03-13T09:00:00",
+                "source": "putin",
+            },
+        },
+    )
+    assert changed.title == (
+        "[FLASH] Position changed: Vladimir Putin on a general (full) ceasefire: "
+        "conditionally supports \u2192 supports"
+    )
+    assert "Before: conditionally supports (said 2025-03-13, putin)" in changed.body
+
+
+def test_fact_alerts_show_the_value_the_change_and_the_dispute():
+    """Facts read as name: value; a change as old -> new; a dispute as both values and sources."""
+    data = {
+        "key": "ceasefire.scope",
+        "name": "Ceasefire scope",
+        "value": "energy_infrastructure",
+        "evidence": EVIDENCE,
+        "source": SOURCE,
+        "stated_at": "2025-03-18T09:00:00+00:00",
+    }
+    assert (
+        render("fact.new", "urgent", data).title
+        == "[URGENT] Key fact: Ceasefire scope: energy infrastructure"
+    )
+    previous = {"value": "full", "stated_at": "2025-03-13", "source": "zelenskiy"}
+    changed = render("fact.changed", "urgent", {**data, "previous": previous})
+    assert (
+        changed.title
+        == "[URGENT] Key fact changed: Ceasefire scope: full \u2192 energy infrastructure"
+    )
+    disputed = render(
+        "fact.disputed", "urgent", {**data, "previous": previous, "values": [previous, {}]}
+    )
+    assert (
+        disputed.title
+        == "[URGENT] Disputed: Ceasefire scope: full (zelenskiy) vs energy infrastructure (kremlin-en)"
+    )

@@ -52,6 +52,12 @@ def test_postgres_urls_get_the_psycopg_driver(monkeypatch):
             "10",
             "TRACKER_LEASE_SECONDS must exceed TRACKER_POLL_TIME_LIMIT",
         ),
+        (
+            "TRACKER_EXTRACTOR",
+            "llm",
+            "TRACKER_EXTRACTOR=llm needs TRACKER_LLM_URL and TRACKER_LLM_MODEL",
+        ),
+        ("TRACKER_EXTRACTOR", "magic", "TRACKER_EXTRACTOR: Input should be 'rules' or 'llm'"),
     ],
 )
 def test_bad_settings_name_the_variable(monkeypatch, name, value, message):

@@ -93,7 +93,9 @@ _STANCE_WORDS = {
 
 
 def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+    """ "A general ceasefire" -> "a general ceasefire"; "US control" stays."""
+    first = text.split(" ", 1)[0]
+    return text if len(first) > 1 and first.isupper() else text[:1].lower() + text[1:]
 
 
 def _quote(data: dict[str, Any]) -> str:
