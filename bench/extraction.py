@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
     corpus = ROOT / "tests" / "corpus"
-    paths = sorted((corpus / "docs").glob("*.txt")) + [corpus / "seed-article.txt"]
+    paths = [*sorted((corpus / "docs").glob("*.txt")), corpus / "seed-article.txt"]
     documents = [parse_document(p.read_text(), p.name) for p in paths]
     chars = sum(len(d.text) for d in documents)
     extractor = RuleExtractor(load_config(ROOT / "config").vocabularies["ukraine-ceasefire"])

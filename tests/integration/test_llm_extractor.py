@@ -83,13 +83,12 @@ def test_the_request_names_the_vocabulary_the_model_and_the_key(vocab, server):
     _extractor(vocab, server).extract(Document(id="d", text=TEXT, speaker="Reuters"))
     headers, body = server.requests[0]
     assert headers["Authorization"] == "Bearer sk-test-key"
-    assert body["model"] == "test-model" and body["response_format"] == {"type": "json_object"}
+    assert body["model"] == "test-model"
+    assert body["response_format"] == {"type": "json_object"}
     system = body["messages"][0]["content"]
-    assert (
-        "putin: Vladimir Putin" in system
-        and "energy_strikes_halt" in system
-        and "ceasefire.scope" in system
-    )
+    assert "putin: Vladimir Putin" in system
+    assert "energy_strikes_halt" in system
+    assert "ceasefire.scope" in system
     assert TEXT in body["messages"][1]["content"]
 
 
