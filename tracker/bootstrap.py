@@ -1,4 +1,4 @@
-"""The composition root: settings, configuration, database, fetcher and sender, wired once.
+"""The composition root: settings, configuration, database, fetcher and senders, wired once.
 
 Entrypoints (the CLI, Celery workers, the web app) build one `Tracker` each and pass its
 parts to the services; nothing here runs at import time.
@@ -11,17 +11,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from tracker.config.alerts import ChannelConfig
 from tracker.config.loader import Config, ConfigStore
-from tracker.delivery.apprise_sender import AppriseSender
+from tracker.delivery.apprise_sender import AppriseSender, expand_config, native_format
+from tracker.delivery.templates import Renderer
+from tracker.delivery.webhook_sender import WebhookSender
+from tracker.domain.delivery_plan import QuietHours
 from tracker.domain.extraction.extractor import Extractor, RuleExtractor
 from tracker.domain.extraction.vocabulary import Vocabulary
 from tracker.domain.sources import SourceSpec
+from tracker.guard import AddressPolicy
 from tracker.llm.chat_extractor import ChatExtractor, ChatSettings, FallbackExtractor
+from tracker.services.delivering import Senders
 from tracker.services.runtime import Runtime
 from tracker.settings import Settings, load_settings
 from tracker.sources.http import FetchLimits, FetchRequest, FetchResult, fetch_all
 from tracker.storage.database import Database
 from tracker.storage.schema import ensure_current
+from tracker.storage.webhooks import EndpointSpec
 
 
 def utcnow() -> datetime:
@@ -47,6 +54,14 @@ def source_specs(config: Config) -> list[SourceSpec]:
     ]
 
 
+def endpoint_specs(config: Config) -> list[EndpointSpec]:
+    """Return the webhook endpoints of the config file."""
+    return [
+        EndpointSpec(w.id, w.url, w.secret.get_secret_value(), tuple(w.types), w.enabled)
+        for w in config.webhooks
+    ]
+
+
 def fetch_limits(settings: Settings) -> FetchLimits:
     """Return the fetch limits the settings ask for."""
     return FetchLimits(
@@ -63,17 +78,53 @@ def fetch_limits(settings: Settings) -> FetchLimits:
     )
 
 
+@dataclass(frozen=True)
+class ChannelTargets:
+    """Each channel's delivery targets (one per apprise service), their URLs and formats."""
+
+    channels: dict[str, list[str]] = field(default_factory=dict)
+    urls: dict[str, str] = field(default_factory=dict, repr=False)
+    formats: dict[str, str] = field(default_factory=dict)
+    quiet: dict[str, QuietHours] = field(default_factory=dict)
+
+
+def _channel_targets(config: Config, settings: Settings) -> ChannelTargets:
+    built = ChannelTargets()
+    for channel in config.channels.values():
+        urls = _channel_urls(channel, settings)
+        names = (
+            [f"channel:{channel.id}"]
+            if channel.url
+            else [f"channel:{channel.id}#{i}" for i in range(len(urls))]
+        )
+        built.channels[channel.id] = names
+        for name, url in zip(names, urls, strict=True):
+            built.urls[name] = url
+            built.formats[name] = native_format(url) if channel.format == "auto" else channel.format
+        if channel.quiet_hours:
+            q = channel.quiet_hours
+            built.quiet[channel.id] = QuietHours(q.start, q.end, q.timezone)
+    return built
+
+
+def _channel_urls(channel: ChannelConfig, settings: Settings) -> list[str]:
+    if channel.url is not None:
+        return [channel.url.get_secret_value()]
+    return expand_config(str(settings.config_dir / str(channel.config)), channel.tags)
+
+
 @dataclass
 class Tracker:
-    """One process's wiring. The database and sender are created on first use (after a fork)."""
+    """One process's wiring. The database and senders are created on first use (after a fork)."""
 
     settings: Settings
     config_store: ConfigStore
     _db: Database | None = field(default=None, init=False)
-    _sender: AppriseSender | None = field(default=None, init=False)
+    _senders: Senders | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
-    _extractor_cache: dict[str, Extractor] = field(default_factory=dict, init=False)
-    _extractor_digest: str | None = field(default=None, init=False)
+    _derived_digest: str | None = field(default=None, init=False)
+    _extractors: dict[str, Extractor] = field(default_factory=dict, init=False)
+    _targets: ChannelTargets = field(default_factory=ChannelTargets, init=False)
 
     @property
     def db(self) -> Database:
@@ -90,25 +141,58 @@ class Tracker:
         return db
 
     @property
-    def sender(self) -> AppriseSender:
-        """Return the alert sender."""
+    def senders(self) -> Senders:
+        """Return the channel sender, the webhook poster and the template renderer."""
         with self._lock:
-            if self._sender is None:
-                self._sender = AppriseSender(timeout=float(self.settings.delivery_time_limit) * 0.8)
-            return self._sender
+            if self._senders is None:
+                s = self.settings
+                self._senders = Senders(
+                    channel=AppriseSender(timeout=float(s.delivery_time_limit) * 0.8),
+                    webhook=WebhookSender(
+                        AddressPolicy(s.allowed_networks), timeout=s.webhook_timeout
+                    ),
+                    renderer=Renderer(s.config_dir / "templates"),
+                )
+            return self._senders
 
     def config(self) -> Config:
         """Return the current configuration (reloaded when its files change)."""
         return self.config_store.get()
 
+    def _derived(self, config: Config) -> None:
+        """Rebuild what is derived from the configuration when it changes."""
+        with self._lock:
+            if self._derived_digest == config.digest:
+                return
+            self._extractors = {
+                t: self._extractor(v) for t, v in config.vocabularies.items() if v.issues
+            }
+            self._targets = _channel_targets(config, self.settings)
+            self._derived_digest = config.digest
+
+    def _extractor(self, vocab: Vocabulary) -> Extractor:
+        rules = RuleExtractor(vocab)
+        s = self.settings
+        if s.extractor != "llm" or not s.llm_url or not s.llm_model:
+            return rules
+        key = s.llm_api_key.get_secret_value() if s.llm_api_key else None
+        chat = ChatExtractor(vocab, ChatSettings(s.llm_url, s.llm_model, key, s.llm_timeout))
+        return FallbackExtractor(chat, rules)
+
     def runtime(self) -> Runtime:
         """Return the runtime values for the services, from the current configuration."""
         config, s = self.config(), self.settings
+        self._derived(config)
         return Runtime(
             topics=config.topics,
             routes=config.routes,
-            channels={cid: c.url.get_secret_value() for cid, c in config.channels.items()},
+            channels=self._targets.channels,
+            target_urls=self._targets.urls,
+            target_formats=self._targets.formats,
+            quiet_hours=self._targets.quiet,
+            severity_rules=config.severity_rules,
             sources=source_specs(config),
+            webhooks=endpoint_specs(config),
             failing_after=s.failing_after,
             max_backoff=s.max_backoff_seconds,
             lease_seconds=s.lease_seconds,
@@ -121,29 +205,11 @@ class Tracker:
             backlog_max_age=s.backlog_max_age,
             dispute_window=s.dispute_window_seconds,
             vocabularies=config.vocabularies,
-            extractors=self._extractors(config),
+            extractors=self._extractors,
+            webhook_timeout=s.webhook_timeout,
+            webhook_disable_after=s.webhook_disable_after_seconds,
             limits=fetch_limits(s),
         )
-
-    def _extractors(self, config: Config) -> dict[str, Extractor]:
-        """One extractor per topic with a vocabulary, rebuilt when the configuration changes."""
-        if self._extractor_digest != config.digest:
-            self._extractor_cache = {
-                topic: self._extractor(vocab)
-                for topic, vocab in config.vocabularies.items()
-                if vocab.issues
-            }
-            self._extractor_digest = config.digest
-        return self._extractor_cache
-
-    def _extractor(self, vocab: Vocabulary) -> Extractor:
-        rules = RuleExtractor(vocab)
-        s = self.settings
-        if s.extractor != "llm" or not s.llm_url or not s.llm_model:
-            return rules
-        key = s.llm_api_key.get_secret_value() if s.llm_api_key else None
-        chat = ChatExtractor(vocab, ChatSettings(s.llm_url, s.llm_model, key, s.llm_timeout))
-        return FallbackExtractor(chat, rules)
 
     @staticmethod
     def fetch(requests: Sequence[FetchRequest], limits: FetchLimits) -> list[FetchResult]:
@@ -156,6 +222,7 @@ class Tracker:
             if self._db is not None:
                 self._db.dispose()
                 self._db = None
+            self._senders = None
 
     def close(self) -> None:
         """Release the database connections."""

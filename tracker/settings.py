@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     queue: str = Field(default="tracker", pattern=r"^[A-Za-z0-9_.:-]+$")
     worker_concurrency: int = Field(default=2, ge=1, le=64)
     allowed_networks: Annotated[tuple[str, ...], NoDecode] = ()
+    webhook_timeout: float = Field(default=15.0, gt=0, le=60)
+    # an endpoint whose every delivery failed this long is disabled (and an ops event says so)
+    webhook_disable_after_seconds: float = Field(default=5 * 86_400.0, gt=0)
     # Claims are read by the rules; "llm" asks an OpenAI-compatible chat API (rules as fallback).
     extractor: Literal["rules", "llm"] = "rules"
     llm_url: str | None = None  # e.g. http://localhost:8000/v1

@@ -15,9 +15,9 @@ import structlog
 from celery import Celery
 from celery.exceptions import SoftTimeLimitExceeded
 
-from tracker.bootstrap import Tracker, source_specs, utcnow
+from tracker.bootstrap import Tracker, endpoint_specs, source_specs, utcnow
 from tracker.services import delivering, dispatch, polling
-from tracker.services.sync import sync_sources
+from tracker.services.sync import sync_config
 
 log = structlog.get_logger(__name__)
 
@@ -34,7 +34,7 @@ def _sync_if_changed(tracker: Tracker, synced: dict[str, str]) -> None:
     if synced.get("digest") == config.digest:
         return
     with tracker.db.unit_of_work() as uow:
-        report = sync_sources(uow, source_specs(config), utcnow())
+        report = sync_config(uow, source_specs(config), endpoint_specs(config), utcnow())
         uow.commit()
     synced["digest"] = config.digest
     if report.added or report.updated or report.disabled:
@@ -57,7 +57,7 @@ def register_tasks(app: Celery, tracker: Tracker) -> None:
         structlog.contextvars.bind_contextvars(task_id=deliver.request.id, delivery_id=delivery_id)
         try:
             outcome = delivering.deliver(
-                tracker.db, tracker.runtime(), tracker.sender, delivery_id, token, clock=utcnow
+                tracker.db, tracker.runtime(), tracker.senders, delivery_id, token, clock=utcnow
             )
             return outcome.status
         finally:

@@ -32,7 +32,7 @@ def run_once(
         tracker.db,
         tracker.runtime(),
         fetcher=tracker.fetch,
-        sender=tracker.sender,
+        senders=tracker.senders,
         clock=clock,
         only=only,
     )

@@ -44,12 +44,12 @@ def test_failed_send_is_retried_from_the_row_until_sent(config_dir, feeds, recei
     assert row.next_attempt_at > utcnow()
 
     assert (
-        delivering.deliver_due_inline(tracker.db, tracker.runtime(), tracker.sender, clock=utcnow)
+        delivering.deliver_due_inline(tracker.db, tracker.runtime(), tracker.senders, clock=utcnow)
         == []
     )
     time.sleep(0.6)
     outcomes = delivering.deliver_due_inline(
-        tracker.db, tracker.runtime(), tracker.sender, clock=utcnow
+        tracker.db, tracker.runtime(), tracker.senders, clock=utcnow
     )
 
     assert [o.status for o in outcomes] == ["sent"]
@@ -124,7 +124,7 @@ def test_delivering_twice_sends_once(config_dir, feeds, receiver, make_tracker):
     )
     (row,) = deliveries(tracker)
     again = delivering.deliver(
-        tracker.db, tracker.runtime(), tracker.sender, row.id, None, clock=utcnow
+        tracker.db, tracker.runtime(), tracker.senders, row.id, None, clock=utcnow
     )
     assert again.status == "skipped"
     assert len(receiver.messages()) == 1
@@ -144,7 +144,7 @@ def test_a_delivery_to_a_removed_channel_records_why(config_dir, feeds, receiver
     )
     config_dir.alerts(channels=[], routes=[])
     time.sleep(0.35)  # the retry is due, and the config file has a new mtime
-    delivering.deliver_due_inline(tracker.db, tracker.runtime(), tracker.sender, clock=utcnow)
+    delivering.deliver_due_inline(tracker.db, tracker.runtime(), tracker.senders, clock=utcnow)
     (row,) = deliveries(tracker)
     assert row.status == "dead"
     assert row.last_error == "channel:desk is not configured"

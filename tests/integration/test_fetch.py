@@ -18,7 +18,7 @@ from tracker.sources.errors import (
     RedirectError,
     ServerError,
 )
-from tracker.sources.guard import AddressPolicy
+from tracker.guard import AddressPolicy
 from tracker.sources.http import Fetched, FetchFailed, FetchLimits, FetchRequest, fetch_all
 
 LIMITS = FetchLimits(

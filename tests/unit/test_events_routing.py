@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tracker.domain.events import DEFAULT_SEVERITY, Event, Severity, new_event_id
-from tracker.domain.routing import Route, RouteKey, channels_for
+from tracker.domain.routing import (
+    Criteria,
+    Route,
+    RouteKey,
+    SeverityRule,
+    channels_for,
+    severity_for,
+)
 
 NOW = datetime(2025, 3, 18, 12, 0, tzinfo=UTC)
 
@@ -50,13 +57,57 @@ def test_default_severities_follow_the_design():
 
 
 def test_routes_match_on_every_criterion_and_name_each_channel_once():
-    """A route matches when all its criteria do; channels come back once, in route order."""
+    """A route matches when all its criteria do; channels come back once, first route winning."""
     routes = [
-        Route(("desk",), types=("statement.*",)),
-        Route(("ops",), types=("source.*",)),
-        Route(("desk", "email"), topics=("ukraine-ceasefire",), severities=("routine",)),
-        Route(("wire-only",), sources=("wire*",)),
+        Route(("desk",), Criteria(types=("statement.*",)), id="a"),
+        Route(("ops",), Criteria(types=("source.*",)), id="b"),
+        Route(
+            ("desk", "email"),
+            Criteria(topics=("ukraine-ceasefire",), severities=("routine",)),
+            id="c",
+        ),
+        Route(("wire-only",), Criteria(sources=("wire*",)), id="d"),
     ]
     key = RouteKey("statement.new", "routine", ("ukraine-ceasefire",), "wire-1")
-    assert channels_for(routes, key) == ["desk", "email", "wire-only"]
-    assert channels_for(routes, RouteKey("source.failing", "routine", (), "gdelt")) == ["ops"]
+    assert [(r.id, c) for r, c in channels_for(routes, key)] == [
+        ("a", "desk"),
+        ("c", "email"),
+        ("d", "wire-only"),
+    ]
+    assert [
+        c for _, c in channels_for(routes, RouteKey("source.failing", "routine", (), "gdelt"))
+    ] == ["ops"]
+
+
+def test_routes_match_actors_issues_and_fact_keys():
+    """Positions match on actor and issue, facts on key globs; other events never match those."""
+    position = RouteKey.of(
+        "position.changed",
+        "flash",
+        ("t",),
+        "s",
+        {"actor": {"id": "putin"}, "issue": {"id": "ceasefire"}},
+    )
+    fact = RouteKey.of("fact.changed", "urgent", ("t",), "s", {"key": "ceasefire.scope"})
+    putin = Criteria(actors=("putin",), issues=("ceasefire",))
+    scope = Criteria(facts=("ceasefire.*",))
+    assert putin.matches(position) and not putin.matches(fact)
+    assert scope.matches(fact) and not scope.matches(position)
+
+
+def test_severity_rules_set_the_tier_first_match_wins():
+    """The first matching severity rule sets the tier; none matching keeps the default."""
+    rules = [
+        SeverityRule(Criteria(facts=("casualties.*",)), "flash"),
+        SeverityRule(Criteria(types=("fact.*",)), "routine"),
+    ]
+    casualties = RouteKey.of(
+        "fact.changed", "urgent", (), "s", {"key": "casualties.soldiers_per_week"}
+    )
+    scope = RouteKey.of("fact.changed", "urgent", (), "s", {"key": "ceasefire.scope"})
+    statement = RouteKey("statement.new", "routine", (), "s")
+    assert [severity_for(rules, k) for k in (casualties, scope, statement)] == [
+        "flash",
+        "routine",
+        "routine",
+    ]

@@ -1,9 +1,51 @@
-"""Alert messages and word diffs as a reader sees them."""
+"""Alerts as a reader sees them: titles, word diffs, and bodies in text, markdown and HTML."""
 
 from __future__ import annotations
 
+import pytest
+
+from tracker.delivery.templates import Renderer
 from tracker.domain.diff import word_diff
-from tracker.domain.messages import render
+from tracker.domain.messages import title
+
+EVIDENCE = {
+    "sentence": "Putin agreed to a 30-day halt on energy strikes.",
+    "url": "http://e.org/1",
+    "title": "Readout",
+}
+SOURCE = {"id": "kremlin-en", "speaker": "Kremlin", "url": "http://en.kremlin.ru/feed"}
+POSITION = {
+    "actor": {"id": "putin", "name": "Vladimir Putin"},
+    "issue": {"id": "ceasefire", "name": "A general (full) ceasefire"},
+    "stance": "conditional",
+    "conditions": ["mobilisation stops"],
+    "evidence": EVIDENCE,
+    "source": SOURCE,
+    "stated_at": "2025-03-13T09:00:00+00:00",
+}
+FACT = {
+    "key": "ceasefire.scope",
+    "name": "Ceasefire scope",
+    "value": "energy_infrastructure",
+    "evidence": EVIDENCE,
+    "source": SOURCE,
+    "stated_at": "2025-03-18T09:00:00+00:00",
+}
+STATEMENT = {
+    "statement": {
+        "title": "Putin <b>agrees</b>",
+        "text": "Long text " * 200,
+        "url": "http://e.org/1",
+        "published": "2025-03-18T12:00:00+00:00",
+    },
+    "source": SOURCE,
+    "topics": ["ukraine-ceasefire"],
+}
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    return Renderer()
 
 
 def test_word_diff_shows_only_the_change_with_context():
@@ -16,41 +58,6 @@ def test_word_diff_shows_only_the_change_with_context():
 def test_word_diff_is_capped():
     """A rewrite of a long text yields a bounded diff."""
     assert len(word_diff("a " * 5000, "b " * 5000, max_chars=300)) <= 300
-
-
-def test_new_statement_message_has_title_excerpt_link_and_source():
-    """A new-statement alert says what, quotes the text, and links it."""
-    data = {
-        "statement": {
-            "title": "Putin agrees",
-            "text": "Long text " * 200,
-            "url": "http://e.org/1",
-            "published": "2025-03-18T12:00:00+00:00",
-        },
-        "source": {"id": "kremlin-en", "speaker": "Kremlin"},
-        "topics": ["ukraine-ceasefire"],
-    }
-    message = render("statement.new", "routine", data)
-    assert message.title == "New statement: Putin agrees"
-    assert message.body.startswith("Long text")
-    assert " ..." in message.body
-    assert "http://e.org/1" in message.body
-    assert "source: Kremlin" in message.body
-
-
-def test_severity_prefixes_urgent_and_flash_titles():
-    """Flash and urgent alerts say so in the title; routine ones do not."""
-    data = {
-        "source": {"id": "wire", "url": "http://e.org"},
-        "consecutive_failures": 3,
-        "error": "HTTP 500",
-    }
-    assert render("source.failing", "urgent", data).title == "[URGENT] Source failing: wire"
-    assert render("source.failing", "routine", data).title == "Source failing: wire"
-    assert (
-        "3 failed polls in a row. Last error: HTTP 500"
-        in render("source.failing", "routine", data).body
-    )
 
 
 def test_a_small_edit_in_a_long_text_is_found_quickly():
@@ -67,76 +74,107 @@ def test_a_rewrite_of_a_long_text_is_summarised():
     assert word_diff(old, new) == "[-5000 words-] {+4000 words+} (rewritten)"
 
 
-EVIDENCE = {"sentence": "Putin agreed to a 30-day halt on energy strikes.", "url": "http://e.org/1"}
-SOURCE = {"id": "kremlin-en", "speaker": "Kremlin"}
-
-
-def test_position_alerts_say_who_now_holds_what_and_quote_it():
-    """A new position names actor, stance and issue; a change shows old -> new and when it was old."""
-    data = {
-        "actor": {"id": "putin", "name": "Vladimir Putin"},
-        "issue": {"id": "ceasefire", "name": "A general (full) ceasefire"},
-        "stance": "conditional",
-        "conditions": ["mobilisation stops"],
-        "evidence": EVIDENCE,
-        "source": SOURCE,
-        "stated_at": "2025-03-13T09:00:00+00:00",
+def test_titles_say_what_changed_and_how_urgent():
+    """Titles name the change; flash and urgent say so, routine does not."""
+    assert title("statement.new", "routine", STATEMENT) == "New statement: Putin <b>agrees</b>"
+    assert title("position.new", "flash", POSITION) == (
+        "[FLASH] Position: Vladimir Putin conditionally supports a general (full) ceasefire"
+    )
+    changed = {
+        **POSITION,
+        "stance": "supports",
+        "previous": {"stance": "conditional", "stated_at": "2025-03-13", "source": "putin"},
     }
-    new = render("position.new", "flash", data)
-    assert (
-        new.title
-        == "[FLASH] Position: Vladimir Putin conditionally supports a general (full) ceasefire"
-    )
-    assert new.body.startswith("Conditions: mobilisation stops")
-    assert "\u201cPutin agreed to a 30-day halt on energy strikes.\u201d" in new.body
-    assert "\u2014 Kremlin, 2025-03-13" in new.body
-    assert "http://e.org/1" in new.body
-    changed = render(
-        "position.changed",
-        "flash",
-        {
-            **data,
-            "stance": "supports",
-            "conditions": [],
-            "previous": {
-                "stance": "conditional",
-                "conditions": [],
-                "stated_at": "2025-03-13T09:00:00",
-                "source": "putin",
-            },
-        },
-    )
-    assert changed.title == (
-        "[FLASH] Position changed: Vladimir Putin on a general (full) ceasefire: "
-        "conditionally supports \u2192 supports"
-    )
-    assert "Before: conditionally supports (said 2025-03-13, putin)" in changed.body
-
-
-def test_fact_alerts_show_the_value_the_change_and_the_dispute():
-    """Facts read as name: value; a change as old -> new; a dispute as both values and sources."""
-    data = {
-        "key": "ceasefire.scope",
-        "name": "Ceasefire scope",
-        "value": "energy_infrastructure",
-        "evidence": EVIDENCE,
-        "source": SOURCE,
-        "stated_at": "2025-03-18T09:00:00+00:00",
-    }
-    assert (
-        render("fact.new", "urgent", data).title
-        == "[URGENT] Key fact: Ceasefire scope: energy infrastructure"
+    assert title("position.changed", "flash", changed) == (
+        "[FLASH] Position changed: Vladimir Putin on a general (full) ceasefire: conditionally supports \u2192 supports"
     )
     previous = {"value": "full", "stated_at": "2025-03-13", "source": "zelenskiy"}
-    changed = render("fact.changed", "urgent", {**data, "previous": previous})
     assert (
-        changed.title
-        == "[URGENT] Key fact changed: Ceasefire scope: full \u2192 energy infrastructure"
+        title("fact.new", "urgent", FACT)
+        == "[URGENT] Key fact: Ceasefire scope: energy infrastructure"
     )
-    disputed = render(
-        "fact.disputed", "urgent", {**data, "previous": previous, "values": [previous, {}]}
+    assert title("fact.changed", "urgent", {**FACT, "previous": previous}) == (
+        "[URGENT] Key fact changed: Ceasefire scope: full \u2192 energy infrastructure"
+    )
+    assert title("fact.disputed", "urgent", {**FACT, "previous": previous}) == (
+        "[URGENT] Disputed: Ceasefire scope: full (zelenskiy) vs energy infrastructure (kremlin-en)"
+    )
+    assert title("source.failing", "routine", {"source": SOURCE}) == "Source failing: kremlin-en"
+    assert title("position.new", "flash", {"broken": True}) == "[FLASH] position.new"
+
+
+def test_position_bodies_quote_the_evidence_in_every_format(renderer):
+    """Each format says who holds what, the conditions, the quote, the source and the link."""
+    text = renderer.render("position.new", "flash", POSITION, "text").body
+    assert "Vladimir Putin conditionally supports a general (full) ceasefire." in text
+    assert "Conditions: mobilisation stops" in text
+    assert '"Putin agreed to a 30-day halt on energy strikes."' in text
+    assert "- Kremlin, 2025-03-13 09:00 UTC" in text and "http://e.org/1" in text
+    markdown = renderer.render("position.new", "flash", POSITION, "markdown").body
+    assert "**Vladimir Putin** conditionally supports" in markdown
+    assert "> Putin agreed to a 30\\-day halt on energy strikes." in markdown
+    assert "[Readout](http://e.org/1)" in markdown
+    html = renderer.render("position.new", "flash", POSITION, "html").body
+    assert (
+        "<b>Vladimir Putin</b>" in html
+        and "<blockquote>" in html
+        and '<a href="http://e.org/1">' in html
+    )
+
+
+def test_edits_show_a_word_diff_per_format(renderer):
+    """An edit shows removed and added words: as markers, struck and bold, or del and ins."""
+    data = {**STATEMENT, "diff": "a [-old-] {+new+} b", "edit": "revised", "previous": {}}
+    assert (
+        "What changed: a [-old-] {+new+} b"
+        in renderer.render("statement.edited", "routine", data, "text").body
     )
     assert (
-        disputed.title
-        == "[URGENT] Disputed: Ceasefire scope: full (zelenskiy) vs energy infrastructure (kremlin-en)"
+        "a ~~old~~ **new** b"
+        in renderer.render("statement.edited", "routine", data, "markdown").body
     )
+    assert (
+        "a <del>old</del> <ins>new</ins> b"
+        in renderer.render("statement.edited", "routine", data, "html").body
+    )
+
+
+def test_untrusted_text_is_escaped_for_each_format(renderer):
+    """Markup in statements is escaped in HTML and markdown; only http(s) links become links."""
+    evil = {
+        **STATEMENT,
+        "statement": {
+            **STATEMENT["statement"],
+            "title": "<script>x</script>",
+            "text": "*bold* [x](javascript:alert(1)) <img src=x>",
+            "url": "javascript:alert(1)",
+        },
+    }
+    html = renderer.render("statement.new", "routine", evil, "html").body
+    assert (
+        "<script>" not in html
+        and "&lt;img src=x&gt;" in html
+        and "javascript:" not in html.split("[x]")[0]
+    )
+    assert 'href="javascript' not in html
+    markdown = renderer.render("statement.new", "routine", evil, "markdown").body
+    assert (
+        "\\*bold\\*" in markdown
+        and "\\<img src=x\\>" in markdown
+        and "](javascript" not in markdown
+    )
+
+
+def test_long_texts_are_excerpted(renderer):
+    """A new statement's alert quotes an excerpt, not the whole text."""
+    body = renderer.render("statement.new", "routine", STATEMENT, "text").body
+    assert body.startswith("Long text") and " ..." in body and len(body) < 900
+
+
+def test_a_digest_lists_every_event_in_one_message(renderer):
+    """A digest says how many updates, and lists each with its link."""
+    events = [("statement.new", "routine", STATEMENT), ("fact.new", "urgent", FACT)]
+    message = renderer.digest(events, "markdown")
+    assert message.title == "[URGENT] Digest: 2 updates"
+    assert "- [New statement: Putin \\<b\\>agrees\\</b\\>](http://e.org/1)" in message.body
+    assert "Key fact: Ceasefire scope: energy infrastructure" in message.body

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tracker.bootstrap import Tracker, source_specs, utcnow
+from tracker.bootstrap import Tracker, endpoint_specs, source_specs, utcnow
 from tracker.cli.base import (
     JsonFlag,
     _safe_url,
@@ -26,7 +26,7 @@ from tracker.config.errors import ConfigError
 from tracker.domain.events import cloudevent
 from tracker.domain.sources import redact_url
 from tracker.services import inline
-from tracker.services.sync import sync_sources
+from tracker.services.sync import sync_config
 from tracker.settings import SettingsError, load_settings
 from tracker.storage.schema import migrate
 
@@ -35,7 +35,7 @@ def _init(tracker: Tracker) -> None:
     config = tracker.config()
     before, after = migrate(tracker.db.engine)
     with tracker.db.unit_of_work() as uow:
-        report = sync_sources(uow, source_specs(config), utcnow())
+        report = sync_config(uow, source_specs(config), endpoint_specs(config), utcnow())
         uow.commit()
     state = "created" if before is None else ("upgraded" if before != after else "up to date")
     typer.echo(f"database: {state} (schema {after}) at {_safe_url(tracker.db.url)}")
@@ -100,7 +100,7 @@ def poll(
             tracker.db,
             tracker.runtime(),
             fetcher=tracker.fetch,
-            sender=tracker.sender,
+            senders=tracker.senders,
             clock=utcnow,
             only=source or None,
         )

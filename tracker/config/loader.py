@@ -11,17 +11,25 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import structlog
 from pydantic import BaseModel, ValidationError
 
+from tracker.config.alerts import (
+    AlertsFile,
+    ChannelConfig,
+    WebhookConfig,
+    check_alerts,
+    routes,
+    severity_rules,
+)
 from tracker.config.errors import ConfigError, ConfigProblem
-from tracker.config.models import AlertsFile, ChannelConfig, SourceConfig, SourcesFile, TopicFile
-from tracker.config.yamlfile import Loc, YamlDocument, load_yaml
+from tracker.config.models import SourceConfig, SourcesFile, TopicFile
+from tracker.config.yamlfile import Loc, YamlDocument, field_name, load_yaml
 from tracker.domain.extraction.lexicon import Lexicon
 from tracker.domain.extraction.vocabulary import ActorSpec, FactSpec, IssueSpec, Vocabulary
-from tracker.domain.routing import Route
+from tracker.domain.routing import Route, SeverityRule
 from tracker.domain.topics import Topic
 
 M = TypeVar("M", bound=BaseModel)
@@ -37,19 +45,14 @@ class Config:
     vocabularies: dict[str, Vocabulary]
     channels: dict[str, ChannelConfig]
     routes: list[Route]
+    severity_rules: list[SeverityRule]
+    webhooks: list[WebhookConfig]
     digest: str
     warnings: list[str] = field(default_factory=list)
 
     def source(self, source_id: str) -> SourceConfig | None:
         """Return the source with this id, if configured."""
         return next((s for s in self.sources if s.id == source_id), None)
-
-
-def _field(loc: tuple[Any, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
 
 
 def _validate(model: type[M], doc: YamlDocument, problems: list[ConfigProblem]) -> M | None:
@@ -63,7 +66,7 @@ def _validate(model: type[M], doc: YamlDocument, problems: list[ConfigProblem]) 
         for error in exc.errors(include_url=False):
             loc: Loc = tuple(p for p in error["loc"] if isinstance(p, str | int))
             message = error["msg"].removeprefix("Value error, ")
-            problems.append(ConfigProblem(doc.path, doc.line_of(loc), _field(loc), message))
+            problems.append(ConfigProblem(doc.path, doc.line_of(loc), field_name(loc), message))
         return None
 
 
@@ -86,7 +89,7 @@ def _duplicates(
         if ident in seen:
             problems.append(
                 ConfigProblem(
-                    doc.path, doc.line_of(loc), _field(loc), f"duplicate {what} id {ident!r}"
+                    doc.path, doc.line_of(loc), field_name(loc), f"duplicate {what} id {ident!r}"
                 )
             )
         seen.add(ident)
@@ -102,8 +105,14 @@ def _topic_files(config_dir: Path) -> list[Path]:
 
 
 def config_files(config_dir: Path) -> list[Path]:
-    """Return every file the configuration is read from, existing or not."""
-    return [config_dir / "sources.yaml", config_dir / "alerts.yaml", *_topic_files(config_dir)]
+    """Return every file the configuration may read (so a change to any is noticed)."""
+    fixed = [config_dir / "sources.yaml", config_dir / "alerts.yaml"]
+    others = (
+        sorted(p for p in config_dir.rglob("*") if p.is_file() and p not in fixed)
+        if config_dir.is_dir()
+        else []
+    )
+    return fixed + others
 
 
 def _digest(files: list[Path]) -> str:
@@ -191,42 +200,10 @@ def _check_sources(
                     ConfigProblem(
                         doc.path,
                         doc.line_of(loc),
-                        _field(loc),
+                        field_name(loc),
                         f"unknown topic {topic!r} (known: {known})",
                     )
                 )
-
-
-def _check_alerts(alerts: AlertsFile, doc: YamlDocument, problems: list[ConfigProblem]) -> None:
-    _duplicates(
-        ((c.id, ("channels", i, "id")) for i, c in enumerate(alerts.channels)),
-        doc,
-        "channel",
-        problems,
-    )
-    channel_ids = {c.id for c in alerts.channels}
-    for i, route in enumerate(alerts.routes):
-        for j, channel in enumerate(route.channels):
-            if channel not in channel_ids:
-                loc: Loc = ("routes", i, "channels", j)
-                problems.append(
-                    ConfigProblem(
-                        doc.path, doc.line_of(loc), _field(loc), f"unknown channel {channel!r}"
-                    )
-                )
-
-
-def _routes(alerts: AlertsFile) -> list[Route]:
-    return [
-        Route(
-            channels=tuple(r.channels),
-            types=tuple(r.match.types),
-            topics=tuple(r.match.topics),
-            severities=tuple(s.value for s in r.match.severities),
-            sources=tuple(r.match.sources),
-        )
-        for r in alerts.routes
-    ]
 
 
 def load_config(config_dir: Path) -> Config:
@@ -259,7 +236,7 @@ def load_config(config_dir: Path) -> Config:
     if alerts_path.is_file():
         alerts, alerts_doc = _load(alerts_path, AlertsFile, problems)
         if alerts is not None and alerts_doc is not None:
-            _check_alerts(alerts, alerts_doc, problems)
+            check_alerts(alerts, alerts_doc, config_dir, problems)
     else:
         warnings.append(f"{alerts_path}: not found; events are stored but alert no channel")
     if problems or sources is None or alerts is None:
@@ -269,7 +246,9 @@ def load_config(config_dir: Path) -> Config:
         topics=topics,
         vocabularies=vocabularies,
         channels={c.id: c for c in alerts.channels},
-        routes=_routes(alerts),
+        routes=routes(alerts),
+        severity_rules=severity_rules(alerts),
+        webhooks=list(alerts.webhooks),
         digest=_digest(config_files(config_dir)),
         warnings=warnings,
     )

@@ -12,12 +12,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    SecretStr,
-    field_validator,
     model_validator,
 )
-
-from tracker.domain.events import EVENT_TYPES, Severity
 
 _ID = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
@@ -174,50 +170,6 @@ class TopicFile(Strict):
             if issue.refines is not None and issue.refines not in self.issues:
                 raise ValueError(f"issue {issue_id!r} refines unknown issue {issue.refines!r}")
         return self
-
-
-class ChannelConfig(Strict):
-    """An alert channel: any apprise URL. The URL carries tokens, so it is a secret."""
-
-    id: Identifier
-    url: SecretStr
-    tags: list[str] = Field(default_factory=list)
-
-    @field_validator("url")
-    @classmethod
-    def _has_scheme(cls, value: SecretStr) -> SecretStr:
-        if "://" not in value.get_secret_value():
-            raise ValueError("not an apprise URL (expected scheme://...)")
-        return value
-
-
-def _event_type_glob(value: str) -> str:
-    if not any(re.fullmatch(value.replace(".", r"\.").replace("*", ".*"), t) for t in EVENT_TYPES):
-        raise ValueError(f"matches no event type: {value!r} (types: {', '.join(EVENT_TYPES)})")
-    return value
-
-
-class RouteMatch(Strict):
-    """What a route matches; every criterion given must hold, an empty one matches all."""
-
-    types: list[Annotated[str, AfterValidator(_event_type_glob)]] = Field(default_factory=list)
-    topics: list[Identifier] = Field(default_factory=list)
-    severities: list[Severity] = Field(default_factory=list)
-    sources: list[str] = Field(default_factory=list)
-
-
-class RouteConfig(Strict):
-    """Send matching events to channels."""
-
-    match: RouteMatch = Field(default_factory=RouteMatch)
-    channels: list[Identifier] = Field(min_length=1)
-
-
-class AlertsFile(Strict):
-    """`alerts.yaml`."""
-
-    channels: list[ChannelConfig] = Field(default_factory=list)
-    routes: list[RouteConfig] = Field(default_factory=list)
 
 
 SourceKind = Literal["feed"]

@@ -64,3 +64,11 @@ def load_yaml(path: Path, display: str | None = None) -> YamlDocument:
     if node is not None:
         _record(node, (), lines)
     return YamlDocument(name, data, lines)
+
+
+def field_name(loc: tuple[object, ...]) -> str:
+    """Return a location as the dotted field name errors show: `sources[0].interval`."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text

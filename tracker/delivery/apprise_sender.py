@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tracker.delivery.console import register_console_plugin
@@ -43,6 +44,47 @@ def scrub(text: str, url: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+class Sendable(Protocol):
+    """A rendered alert."""
+
+    title: str
+    body: str
+    format: str
+
+
+def native_format(url: str) -> str:
+    """Return the format an apprise service takes natively: text, markdown or html."""
+    import apprise
+
+    register_console_plugin()
+    notifier = apprise.Apprise()
+    service = next(iter(notifier.find()), None) if notifier.add(url) else None
+    if service is None:
+        return "text"
+    fmt = getattr(service, "notify_format", "text")
+    if isinstance(fmt, tuple | list):  # a service taking several: its first is its own
+        fmt = fmt[0] if fmt else "text"
+    value = str(getattr(fmt, "value", fmt)).lower()
+    return value if value in {"text", "markdown", "html"} else "text"
+
+
+def expand_config(path: str, tags: list[str]) -> list[str]:
+    """Return the URLs of the services an apprise config file defines for these tags.
+
+    Apprise's own tag matching decides (no tags: every service). Each URL is a delivery
+    target of its own, so each service's outcome is recorded and retried on its own.
+    """
+    import apprise
+
+    register_console_plugin()
+    config = apprise.AppriseConfig()
+    config.add(path)
+    notifier = apprise.Apprise()
+    notifier.add(config)
+    services = notifier.find(tag=tags or "all")
+    return [str(service.url(privacy=False)) for service in services]  # type: ignore[no-untyped-call]
+
+
 class AppriseSender:
     """Sends alerts through apprise, one URL at a time."""
 
@@ -53,19 +95,23 @@ class AppriseSender:
         quiet.propagate = False
         quiet.handlers[:] = [logging.NullHandler()]
 
-    def send(self, url: str, *, title: str, body: str, severity: str) -> SendResult:
+    def send(self, url: str, message: Sendable) -> SendResult:
         """Send to `url`; never raise for a delivery problem, return it."""
         import apprise
 
         notifier = apprise.Apprise()
         if not notifier.add(url):
             return SendResult("the channel URL is not a valid apprise URL")
+        severity = "routine"
+        for tier in ("flash", "urgent"):
+            if message.title.startswith(f"[{tier.upper()}]"):
+                severity = tier
         try:
             result = notifier.notify(
-                body=body,
-                title=title,
-                notify_type=_NOTIFY_TYPE.get(severity, "info"),
-                body_format="text",
+                body=message.body,
+                title=message.title,
+                notify_type=_NOTIFY_TYPE[severity],
+                body_format=message.format,
                 timeout=self.timeout,
                 log_level=logging.INFO,
             )

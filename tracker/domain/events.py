@@ -38,6 +38,7 @@ DEFAULT_SEVERITY: dict[str, Severity] = {
     "position.changed": Severity.FLASH,
     "source.failing": Severity.ROUTINE,
     "source.recovered": Severity.ROUTINE,
+    "endpoint.disabled": Severity.URGENT,
 }
 EVENT_TYPES = tuple(DEFAULT_SEVERITY)
 
@@ -64,11 +65,12 @@ class Event:
     topics: tuple[str, ...] = ()
     statement_id: int | None = None
     id: str = field(default_factory=new_event_id)
+    source_uri: str | None = None  # the CloudEvents source, when it is not a tracker source
 
     @property
     def source(self) -> str:
         """Return the CloudEvents `source` attribute: the tracker source that produced it."""
-        return f"/sources/{self.source_id}"
+        return self.source_uri or f"/sources/{self.source_id}"
 
     def to_cloudevent(self) -> dict[str, Any]:
         """Return the event as a structured-mode CloudEvents 1.0 JSON object."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import email.utils
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 # The Standard Webhooks schedule: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h,
 # 20 h, 24 h. Each delay is counted from the previous attempt.
@@ -40,3 +41,19 @@ def next_attempt(
     if retry_after is not None:
         delay = max(delay, min(retry_after, 86_400.0))
     return now + timedelta(seconds=delay)
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Return the seconds a Retry-After header asks for (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())

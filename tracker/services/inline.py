@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tracker.services import delivering, dispatch, polling
-from tracker.services.delivering import Clock, Sender
+from tracker.services.delivering import Clock, Senders
 from tracker.services.polling import Fetcher
 from tracker.services.runtime import Runtime
-from tracker.services.sync import sync_sources
+from tracker.services.sync import sync_config
 from tracker.storage.database import Database
 
 
@@ -42,13 +42,13 @@ def poll_once(
     runtime: Runtime,
     *,
     fetcher: Fetcher,
-    sender: Sender,
+    senders: Senders,
     clock: Clock,
     only: Sequence[str] | None = None,
 ) -> RunSummary:
     """Poll now (ignoring schedules), record, and send every due delivery."""
     with db.unit_of_work() as uow:
-        sync_sources(uow, runtime.sources, clock())
+        sync_config(uow, runtime.sources, runtime.webhooks, clock())
         uow.commit()
     wanted = [s.id for s in runtime.sources if s.enabled and (only is None or s.id in only)]
     polled = failed = events = leased = 0
@@ -71,7 +71,7 @@ def poll_once(
             )
             polled, failed = polled + report.polled, failed + report.failed
             events += len(report.events)
-    outcomes = delivering.deliver_due_inline(db, runtime, sender, clock=clock)
+    outcomes = delivering.deliver_due_inline(db, runtime, senders, clock=clock)
     return RunSummary(
         polled=polled,
         failed=failed,

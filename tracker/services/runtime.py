@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tracker.domain.delivery_plan import QuietHours
 from tracker.domain.extraction.extractor import Extractor
 from tracker.domain.extraction.vocabulary import Vocabulary
-from tracker.domain.routing import Route
+from tracker.domain.routing import Route, SeverityRule
 from tracker.domain.sources import SourceSpec
 from tracker.domain.topics import Topic
 from tracker.sources.http import FetchLimits
+from tracker.storage.webhooks import EndpointSpec
 
 
 @dataclass(frozen=True)
@@ -18,9 +20,17 @@ class Runtime:
 
     topics: list[Topic]
     routes: list[Route]
-    # channel id -> apprise URL: a secret, so kept out of repr (and tracebacks, logs)
-    channels: dict[str, str] = field(repr=False)
+    # channel id -> its targets (one per apprise service); target -> URL (a secret, so kept
+    # out of repr, tracebacks and logs) and the message format it takes
+    channels: dict[str, list[str]] = field(default_factory=dict)
+    target_urls: dict[str, str] = field(default_factory=dict, repr=False)
+    target_formats: dict[str, str] = field(default_factory=dict)
+    quiet_hours: dict[str, QuietHours] = field(default_factory=dict)
+    severity_rules: list[SeverityRule] = field(default_factory=list)
+    webhook_timeout: float = 15.0
+    webhook_disable_after: float = 5 * 86_400.0
     sources: list[SourceSpec] = field(default_factory=list, repr=False)
+    webhooks: list[EndpointSpec] = field(default_factory=list, repr=False)  # secrets inside
     failing_after: int = 3
     max_backoff: float = 3600.0
     lease_seconds: float = 300.0

@@ -10,17 +10,18 @@ becomes a SourceError naming what went wrong.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from http import HTTPStatus
 from urllib.parse import urljoin
 
 import httpx
 
+from tracker.domain.retry import retry_after_seconds
+from tracker.guard import AddressPolicy, AddressRefused, guarded_transport
 from tracker.sources.errors import (
+    BlockedAddress,
     BodyTooLarge,
     FetchConnectError,
     FetchTimeout,
@@ -30,7 +31,6 @@ from tracker.sources.errors import (
     ServerError,
     SourceError,
 )
-from tracker.sources.guard import AddressPolicy, guarded_transport
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
@@ -92,25 +92,9 @@ class FetchFailed:
 FetchResult = Fetched | FetchFailed
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Return the seconds a Retry-After header asks for (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
 def _status_error(response: httpx.Response) -> SourceError:
     phrase = f"HTTP {response.status_code} {response.reason_phrase}".strip()
-    retry_after = parse_retry_after(response.headers.get("retry-after"))
+    retry_after = retry_after_seconds(response.headers.get("retry-after"))
     status = response.status_code
     if status == HTTPStatus.TOO_MANY_REQUESTS or (
         status == HTTPStatus.SERVICE_UNAVAILABLE and retry_after is not None
@@ -180,6 +164,8 @@ async def _fetch(client: httpx.AsyncClient, request: FetchRequest, limits: Fetch
 def _translate(exc: Exception, limits: FetchLimits) -> SourceError:  # noqa: PLR0911 - one arm per error
     if isinstance(exc, SourceError):
         return exc
+    if isinstance(exc, AddressRefused):
+        return BlockedAddress(exc.reason)
     if isinstance(exc, TimeoutError):
         return FetchTimeout(f"no complete response within {limits.total_timeout:g} s")
     if isinstance(exc, httpx.ConnectTimeout):

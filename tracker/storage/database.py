@@ -17,6 +17,7 @@ from tracker.storage.events import EventRepository
 from tracker.storage.sources import SourceRepository
 from tracker.storage.state import StateRepository
 from tracker.storage.statements import StatementRepository
+from tracker.storage.webhooks import WebhookRepository
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
@@ -68,6 +69,7 @@ class UnitOfWork:
         self.events = EventRepository(session)
         self.deliveries = DeliveryRepository(session)
         self.state = StateRepository(session)
+        self.webhooks = WebhookRepository(session)
 
     def __enter__(self) -> Self:
         return self

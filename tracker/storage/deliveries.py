@@ -1,16 +1,36 @@
-"""The deliveries repository: one row per (event, target), leased for sending, with attempts."""
+"""The deliveries repository: one row per (event, target), leased for sending, with attempts.
+
+Deliveries to a webhook go out in event order per subject: one is not due while an earlier
+delivery of the same subject to the same endpoint is still pending.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from tracker.storage.models import DeliveryAttemptRow, DeliveryRow, EventRow
 
-PENDING, SENT, DEAD = "pending", "sent", "dead"
+PENDING, SENT, DEAD, SUPPRESSED = "pending", "sent", "dead", "suppressed"
+
+
+def _free(now: datetime) -> ColumnElement[bool]:
+    return or_(DeliveryRow.lease_until.is_(None), DeliveryRow.lease_until < now)
+
+
+def _in_order() -> ColumnElement[bool]:
+    """No earlier delivery of the same subject to the same webhook is still pending."""
+    earlier = aliased(DeliveryRow)
+    blocked = exists().where(
+        earlier.target == DeliveryRow.target,
+        earlier.subject == DeliveryRow.subject,
+        earlier.event_seq < DeliveryRow.event_seq,
+        earlier.status == PENDING,
+    )
+    return or_(not_(DeliveryRow.target.like("webhook:%")), not_(blocked))
 
 
 class DeliveryRepository:
@@ -19,36 +39,27 @@ class DeliveryRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(
-        self,
-        event_id: str,
-        target: str,
-        now: datetime,
-        *,
-        queued_by: str | None,
-        queued_until: datetime | None,
-    ) -> DeliveryRow:
-        """Add a pending delivery, due now; `queued_by` marks it as already handed to a queue."""
-        row = DeliveryRow(
-            event_id=event_id,
-            target=target,
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            lease_owner=queued_by,
-            lease_until=queued_until,
-            created_at=now,
-            updated_at=now,
-        )
+    def add(self, row: DeliveryRow) -> DeliveryRow:
+        """Add a delivery (in the caller's transaction)."""
         self.session.add(row)
         return row
 
-    @staticmethod
-    def _due(now: datetime) -> ColumnElement[bool]:
+    def last_created(self, route_id: str, target: str, subject: str) -> datetime | None:
+        """Return when this route last sent (or queued) something on this subject to this target."""
+        query = select(func.max(DeliveryRow.created_at)).where(
+            DeliveryRow.route_id == route_id,
+            DeliveryRow.target == target,
+            DeliveryRow.subject == subject,
+            DeliveryRow.status != SUPPRESSED,
+        )
+        return self.session.scalar(query)
+
+    def _due(self, now: datetime) -> ColumnElement[bool]:
         return and_(
             DeliveryRow.status == PENDING,
             DeliveryRow.next_attempt_at <= now,
-            or_(DeliveryRow.lease_until.is_(None), DeliveryRow.lease_until < now),
+            _free(now),
+            _in_order(),
         )
 
     def lease_due(self, now: datetime, owner: str, until: datetime, limit: int) -> list[int]:
@@ -58,25 +69,27 @@ class DeliveryRepository:
             .where(self._due(now))
             .order_by(DeliveryRow.next_attempt_at, DeliveryRow.id)
             .limit(limit)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, of=DeliveryRow)
         )
         ids = list(self.session.scalars(query))
-        if ids:
-            self.session.execute(
-                update(DeliveryRow)
-                .where(DeliveryRow.id.in_(ids), self._due(now))
-                .values(lease_owner=owner, lease_until=until)
-            )
+        if not ids:
+            return []
+        self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id.in_(ids), _free(now))
+            .values(lease_owner=owner, lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
         held = select(DeliveryRow.id).where(
             DeliveryRow.id.in_(ids), DeliveryRow.lease_owner == owner
         )
-        return sorted(self.session.scalars(held)) if ids else []
+        return sorted(self.session.scalars(held))
 
     def claim(
         self, delivery_id: int, queued_by: str | None, owner: str, until: datetime, now: datetime
     ) -> bool:
-        """Take the sending lease on a pending delivery that is due and free (or queued by us)."""
-        free = or_(DeliveryRow.lease_until.is_(None), DeliveryRow.lease_until < now)
+        """Take the sending lease on a pending, due, in-order delivery that is free (or ours)."""
+        free = _free(now)
         if queued_by is not None:
             free = or_(free, DeliveryRow.lease_owner == queued_by)
         result = self.session.execute(
@@ -86,23 +99,57 @@ class DeliveryRepository:
                 DeliveryRow.status == PENDING,
                 DeliveryRow.next_attempt_at <= now,
                 free,
+                _in_order(),
             )
             .values(lease_owner=owner, lease_until=until)
+            .execution_options(synchronize_session=False)
         )
         return bool(getattr(result, "rowcount", 0))
 
+    def claim_digest(
+        self, held: DeliveryRow, owner: str, until: datetime, now: datetime
+    ) -> list[int]:
+        """Take the other due deliveries of the same digest (same target and window)."""
+        self.session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.target == held.target,
+                DeliveryRow.digest_key == held.digest_key,
+                DeliveryRow.status == PENDING,
+                DeliveryRow.next_attempt_at <= now,
+                _free(now),
+            )
+            .values(lease_owner=owner, lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        query = select(DeliveryRow.id).where(
+            DeliveryRow.digest_key == held.digest_key, DeliveryRow.lease_owner == owner
+        )
+        return sorted(self.session.scalars(query))
+
     def held(self, delivery_id: int, owner: str) -> tuple[DeliveryRow, EventRow] | None:
         """Return a delivery and its event if `owner` holds its lease."""
+        found = self.held_many([delivery_id], owner)
+        return found[0] if found else None
+
+    def held_many(self, ids: Sequence[int], owner: str) -> list[tuple[DeliveryRow, EventRow]]:
+        """Return the deliveries among `ids` that `owner` holds, with their events, in order."""
         query = (
             select(DeliveryRow, EventRow)
             .join(EventRow, EventRow.id == DeliveryRow.event_id)
-            .where(DeliveryRow.id == delivery_id, DeliveryRow.lease_owner == owner)
+            .where(DeliveryRow.id.in_(ids), DeliveryRow.lease_owner == owner)
+            .order_by(EventRow.seq)
         )
-        row = self.session.execute(query).first()
-        return (row[0], row[1]) if row else None
+        return [(r[0], r[1]) for r in self.session.execute(query)]
 
     def record_attempt(
-        self, row: DeliveryRow, *, started: datetime, duration_ms: int, error: str | None
+        self,
+        row: DeliveryRow,
+        *,
+        started: datetime,
+        duration_ms: int,
+        error: str | None,
+        status_code: int | None = None,
     ) -> None:
         """Record one attempt on a delivery whose lease the caller holds."""
         row.attempts += 1
@@ -114,6 +161,7 @@ class DeliveryRepository:
                 duration_ms=duration_ms,
                 outcome="sent" if error is None else "failed",
                 error=error,
+                status_code=status_code,
             )
         )
 
@@ -123,11 +171,37 @@ class DeliveryRepository:
         return list(self.session.scalars(query.order_by(DeliveryAttemptRow.number)))
 
     def list(
-        self, *, statuses: Sequence[str] = (), limit: int = 100
+        self, *, statuses: Sequence[str] = (), target: str | None = None, limit: int = 100
     ) -> list[tuple[DeliveryRow, EventRow]]:
-        """Return deliveries with their events, newest first, optionally by status."""
+        """Return deliveries with their events, newest first, optionally by status or target."""
         query = select(DeliveryRow, EventRow).join(EventRow, EventRow.id == DeliveryRow.event_id)
         if statuses:
             query = query.where(DeliveryRow.status.in_(statuses))
+        if target:
+            query = query.where(DeliveryRow.target == target)
         rows = self.session.execute(query.order_by(DeliveryRow.id.desc()).limit(limit))
         return [(r[0], r[1]) for r in rows]
+
+    def for_target(self, target: str, event_ids: Sequence[str]) -> dict[str, DeliveryRow]:
+        """Return the deliveries of these events to one target, by event id."""
+        query = select(DeliveryRow).where(
+            DeliveryRow.target == target, DeliveryRow.event_id.in_(event_ids)
+        )
+        return {row.event_id: row for row in self.session.scalars(query)}
+
+    def abandon_target(self, target: str, reason: str, now: datetime) -> int:
+        """Give up every pending delivery to a target (its endpoint was disabled)."""
+        result = self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.target == target, DeliveryRow.status == PENDING)
+            .values(
+                status=DEAD,
+                last_error=reason,
+                next_attempt_at=None,
+                lease_owner=None,
+                lease_until=None,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -145,6 +145,10 @@ class DeliveryRow(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     target: Mapped[str] = mapped_column(String(120))
+    route_id: Mapped[str | None] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    event_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    digest_key: Mapped[str | None] = mapped_column(String(120))
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
@@ -158,6 +162,8 @@ class DeliveryRow(Base):
     __table_args__ = (
         UniqueConstraint("event_id", "target"),
         Index("ix_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_deliveries_order", "target", "subject", "event_seq"),
+        Index("ix_deliveries_cooldown", "route_id", "target", "subject", "created_at"),
     )
 
 
@@ -175,6 +181,7 @@ class DeliveryAttemptRow(Base):
     duration_ms: Mapped[int] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(10))
     error: Mapped[str | None] = mapped_column(Text)
+    status_code: Mapped[int | None] = mapped_column(Integer)
 
 
 class ClaimRow(Base):
@@ -247,3 +254,22 @@ class FactRow(Base):
     updated_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("topic", "key"),)
+
+
+class WebhookEndpointRow(Base):
+    """A webhook endpoint: from the config file, or added with `tracker webhooks add`."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(Text)  # whsec_...: signs; never shown again
+    previous_secret: Mapped[str | None] = mapped_column(Text)  # still signs during a rotation
+    previous_secret_until: Mapped[datetime | None]
+    types: Mapped[list[str]]
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(10))  # config | cli
+    failing_since: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

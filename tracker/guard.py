@@ -16,7 +16,14 @@ from typing import Any
 
 import httpcore
 
-from tracker.sources.errors import BlockedAddress
+
+class AddressRefused(Exception):
+    """A connection would reach an address the guard refuses; `reason` says which and why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -74,15 +81,9 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
             )
         except (OSError, TimeoutError) as exc:
             raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-        refusals = [self.policy.refusal(a) for a in addresses]
-        allowed = [a for a, why in zip(addresses, refusals, strict=True) if why is None]
-        if not allowed:
-            raise BlockedAddress(
-                next((r for r in refusals if r), f"refused: {host} has no address")
-            )
+        address = _allowed_address(self.policy, host, infos)
         return await self.inner.connect_tcp(
-            allowed[0],
+            address,
             port,
             timeout=timeout,
             local_address=local_address,
@@ -91,6 +92,56 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self.inner.sleep(seconds)
+
+
+def _allowed_address(policy: AddressPolicy, host: str, infos: list[Any]) -> str:
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    refusals = [policy.refusal(a) for a in addresses]
+    allowed = [a for a, why in zip(addresses, refusals, strict=True) if why is None]
+    if not allowed:
+        raise AddressRefused(next((r for r in refusals if r), f"refused: {host} has no address"))
+    return allowed[0]
+
+
+class GuardedSyncBackend(httpcore.NetworkBackend):
+    """The same guard for blocking clients (webhook delivery)."""
+
+    def __init__(self, inner: httpcore.NetworkBackend, policy: AddressPolicy) -> None:
+        self.inner, self.policy = inner, policy
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+        address = _allowed_address(self.policy, host, infos)
+        return self.inner.connect_tcp(
+            address,
+            port,
+            timeout=timeout,
+            local_address=local_address,
+            socket_options=socket_options,
+        )
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
+
+
+def guarded_sync_transport(policy: AddressPolicy, **kwargs: Any) -> Any:
+    """Return a blocking httpx transport whose every connection passes the guard."""
+    import httpx
+
+    transport = httpx.HTTPTransport(**kwargs)
+    pool = transport._pool  # noqa: SLF001 - httpx has no public hook for the network backend
+    pool._network_backend = GuardedSyncBackend(pool._network_backend, policy)  # noqa: SLF001
+    return transport
 
 
 def guarded_transport(policy: AddressPolicy, **kwargs: Any) -> Any:
