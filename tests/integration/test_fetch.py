@@ -8,6 +8,7 @@ import time
 import pytest
 
 from tests.servers import FeedServer
+from tracker.guard import AddressPolicy
 from tracker.sources.errors import (
     BlockedAddress,
     BodyTooLarge,
@@ -18,7 +19,6 @@ from tracker.sources.errors import (
     RedirectError,
     ServerError,
 )
-from tracker.guard import AddressPolicy
 from tracker.sources.http import Fetched, FetchFailed, FetchLimits, FetchRequest, fetch_all
 
 LIMITS = FetchLimits(
