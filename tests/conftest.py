@@ -150,13 +150,13 @@ def make_tracker(database_url: str, config_dir: ConfigDir, tmp_path: Path) -> It
     made: list[Tracker] = []
 
     def make(**overrides: object) -> Tracker:
-        settings = load_settings(
-            database_url=database_url,
-            config_dir=config_dir.path,
-            data_dir=tmp_path / "var",
-            allowed_networks=("127.0.0.0/8",),
-            **overrides,
-        )
+        defaults: dict[str, object] = {
+            "database_url": database_url,
+            "config_dir": config_dir.path,
+            "data_dir": tmp_path / "var",
+            "allowed_networks": ("127.0.0.0/8",),
+        }
+        settings = load_settings(**{**defaults, **overrides})
         tracker = bootstrap(settings)
         made.append(tracker)
         return tracker

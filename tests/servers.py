@@ -140,11 +140,16 @@ class FeedServer:
 
 
 class Receiver:
-    """Records every POST (path, headers, body); answers `statuses` in turn, then 200."""
+    """Records every POST (path, headers, body); answers `statuses` in turn, then 200.
 
-    def __init__(self) -> None:
+    A status may be an int, `(status, {headers})`, or "hang" (answer nothing for a minute).
+    Only 2xx answers count as received; `requests` keeps every request.
+    """
+
+    def __init__(self, port: int = 0) -> None:
         self.received: list[dict[str, Any]] = []
-        self.statuses: list[int] = []
+        self.requests: list[dict[str, Any]] = []
+        self.statuses: list[Any] = []
         self.delay = 0.0
         self.gate: Gate | None = None
         self.cond = threading.Condition()
@@ -154,13 +159,17 @@ class Receiver:
             def do_POST(self) -> None:
                 outer._receive(self)
 
-        self.httpd = _Server(("127.0.0.1", 0), Handler)
+        self.httpd = _Server(("127.0.0.1", port), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     @property
+    def port(self) -> int:
+        return int(self.httpd.server_address[1])
+
+    @property
     def address(self) -> str:
-        return f"127.0.0.1:{self.httpd.server_address[1]}"
+        return f"127.0.0.1:{self.port}"
 
     def _receive(self, req: BaseHTTPRequestHandler) -> None:
         length = int(req.headers.get("Content-Length") or 0)
@@ -169,14 +178,21 @@ class Receiver:
             time.sleep(self.delay)
         if self.gate is not None and self.gate.hold():
             return
+        record = {"path": req.path, "headers": dict(req.headers.items()), "body": body.decode()}
         with self.cond:
-            status = self.statuses.pop(0) if self.statuses else 200
-            if status < 300:
-                self.received.append(
-                    {"path": req.path, "headers": dict(req.headers.items()), "body": body.decode()}
-                )
+            answer = self.statuses.pop(0) if self.statuses else 200
+            status, headers = answer if isinstance(answer, tuple) else (answer, {})
+            record["status"] = status
+            self.requests.append(record)
+            if isinstance(status, int) and status < 300:
+                self.received.append(record)
             self.cond.notify_all()
+        if status == "hang":
+            time.sleep(60)
+            return
         req.send_response(status)
+        for name, value in headers.items():
+            req.send_header(name, value)
         req.send_header("Content-Length", "0")
         req.end_headers()
 

@@ -222,7 +222,9 @@ class Tracker:
             if self._db is not None:
                 self._db.dispose()
                 self._db = None
-            self._senders = None
+            if self._senders is not None:
+                self._senders.close()
+                self._senders = None
 
     def close(self) -> None:
         """Release the database connections."""

@@ -109,7 +109,7 @@ def test_two_sources_disagreeing_at_once_dispute_a_fact(config_dir, feeds, make_
     feeds.set("/b.xml", rss(item("b1", "Truce", "Putin agreed to a 60-day ceasefire.")))
     run_once(tracker)
     (disputed,) = events(tracker, "fact.disputed")
-    assert [v["value"] for v in disputed.data["values"]] == [30, 60]
-    assert [v["source"] for v in disputed.data["values"]] == ["a", "b"]
+    assert [v["value"] for v in disputed.data["disputed_values"]] == [30, 60]
+    assert [v["source"] for v in disputed.data["disputed_values"]] == ["a", "b"]
     (fact,) = [f for f in _state(tracker)["facts"] if f["key"] == "ceasefire.duration_days"]
     assert (fact["value"], fact["disputed"]) == (30, True)

@@ -121,7 +121,7 @@ def fact_event(
         }
         data["previous"] = previous
         if event_type == "fact.disputed":
-            data["values"] = [
+            data["disputed_values"] = [
                 previous,
                 {
                     "value": claim.value,

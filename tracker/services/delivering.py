@@ -47,6 +47,8 @@ class WebhookPoster(Protocol):
 
     def post(self, url: str, secrets: list[str], event: dict[str, Any]) -> Any: ...
 
+    def close(self) -> None: ...
+
 
 class Renderer(Protocol):
     """Renders alerts for a format."""
@@ -63,6 +65,10 @@ class Senders:
     channel: ChannelSender
     webhook: WebhookPoster
     renderer: Renderer
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self.webhook.close()
 
 
 @dataclass(frozen=True)
@@ -202,7 +208,7 @@ def _claim(
         held = uow.deliveries.held_many([delivery_id], owner)
         if held and held[0][0].digest_key:
             held = uow.deliveries.held_many(
-                uow.deliveries.claim_digest(held[0][0], owner, until, now), owner
+                uow.deliveries.claim_digest(held[0][0], queued_by, owner, until, now), owner
             )
         target = held[0][0].target if held else ""
         endpoint = (

@@ -107,9 +107,14 @@ class DeliveryRepository:
         return bool(getattr(result, "rowcount", 0))
 
     def claim_digest(
-        self, held: DeliveryRow, owner: str, until: datetime, now: datetime
+        self, held: DeliveryRow, queued_by: str | None, owner: str, until: datetime, now: datetime
     ) -> list[int]:
         """Take the other due deliveries of the same digest (same target and window)."""
+        free = (
+            _free(now)
+            if queued_by is None
+            else or_(_free(now), DeliveryRow.lease_owner == queued_by)
+        )
         self.session.execute(
             update(DeliveryRow)
             .where(
@@ -117,7 +122,7 @@ class DeliveryRepository:
                 DeliveryRow.digest_key == held.digest_key,
                 DeliveryRow.status == PENDING,
                 DeliveryRow.next_attempt_at <= now,
-                _free(now),
+                free,
             )
             .values(lease_owner=owner, lease_until=until)
             .execution_options(synchronize_session=False)
