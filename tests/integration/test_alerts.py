@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 from datetime import time as clock_time
 
 import pytest
@@ -65,7 +64,8 @@ def test_email_alerts_are_html_with_the_evidence(config_dir, feeds, smtp, make_t
     (message,) = smtp.messages
     text = message.decode("utf-8", "replace")
     assert "Subject: [FLASH] Position: Vladimir Putin supports a halt to strikes on energy" in text
-    assert "text/html" in text and "<blockquote>" in text.replace("=\r\n", "")
+    assert "text/html" in text
+    assert "<blockquote>" in text.replace("=\r\n", "")
     assert "desk@example.org" in text
 
 
@@ -217,5 +217,6 @@ def test_apprise_logs_never_carry_channel_secrets(config_dir, feeds, make_tracke
     tracker = make_tracker()
     run_once(tracker)
     (row,) = deliveries(tracker)
-    assert row.last_error and token not in row.last_error
+    assert row.last_error
+    assert token not in row.last_error
     assert token not in caplog.text

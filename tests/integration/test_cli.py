@@ -272,3 +272,69 @@ def test_state_shows_positions_and_facts_with_sources(cli, config_dir, feeds):
         ["wire"],
     )
     assert [(f["key"], f["value"]) for f in data["facts"]] == [("ceasefire.duration_days", 30)]
+
+
+def _secret(output: str) -> str:
+    return next(
+        line.split(": ", 1)[1] for line in output.splitlines() if line.startswith("secret: ")
+    )
+
+
+def test_webhooks_add_rotate_disable_and_replay(cli, config_dir, feeds, receiver):
+    """A CLI endpoint gets signed events; rotation signs with both secrets; replay resends the same ids."""
+    from standardwebhooks.webhooks import Webhook
+
+    feeds.set("/wire.xml", rss(item("g1", "Putin agrees to energy halt", PUTIN)))
+    config_dir.sources([config_dir.feed("wire", feeds.url("/wire.xml"))])
+    cli("init")
+    added = cli(
+        "webhooks",
+        "add",
+        f"http://{receiver.address}/hook",
+        "--types",
+        "statement.*",
+        "--id",
+        "desk",
+    ).stdout
+    first = _secret(added)
+    assert first.startswith("whsec_")
+    listed = cli("webhooks", "list").stdout
+    assert "desk" in listed
+    assert first not in listed
+    cli("poll", "--once")
+    (request,) = receiver.received
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    Webhook(first).verify(request["body"], headers)
+
+    second = _secret(cli("webhooks", "rotate-secret", "desk").stdout)
+    assert "1 event(s) queued" in cli("webhooks", "replay", "desk", "--since", "1h").stdout
+    cli("poll", "--once")
+    replayed = {k.lower(): v for k, v in receiver.received[-1]["headers"].items()}
+    assert replayed["webhook-id"] == headers["webhook-id"]  # the same id: consumers dedupe
+    assert len(replayed["webhook-signature"].split(" ")) == 2  # signed with both during rotation
+    Webhook(second).verify(receiver.received[-1]["body"], replayed)
+    Webhook(first).verify(receiver.received[-1]["body"], replayed)
+
+    cli("webhooks", "disable", "desk")
+    assert "disabled" in cli("webhooks", "replay", "desk", "--since", "1h", expect=2).stderr
+    assert "no webhook endpoint 'nope'" in cli("webhooks", "disable", "nope", expect=2).stderr
+    assert (
+        "match no event type"
+        in cli("webhooks", "add", "http://e.org/h", "--types", "bogus.*", expect=2).stderr
+    )
+
+
+def test_channels_test_sends_and_reports_each_target(cli, config_dir, receiver):
+    """`tracker channels test` sends one message per target now and says how each went."""
+    config_dir.alerts(
+        channels=[json_channel(receiver.address), {"id": "down", "url": "json://127.0.0.1:9/x"}],
+        routes=[],
+    )
+    cli("init")
+    assert "channel:desk: sent" in cli("channels", "test", "desk").stdout
+    assert receiver.messages()[0]["title"] == "Test: desk"
+    assert "channel:down: failed" in cli("channels", "test", "down", expect=1).stdout
+    assert "no channel 'nope'" in cli("channels", "test", "nope", expect=2).stderr
+    listed = cli("channels", "list").stdout
+    assert "channel:desk" in listed
+    assert "127.0.0.1" not in listed
