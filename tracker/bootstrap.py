@@ -124,6 +124,7 @@ class Tracker:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _derived_digest: str | None = field(default=None, init=False)
     _extractors: dict[str, Extractor] = field(default_factory=dict, init=False)
+    _readers: dict[str, Extractor] = field(default_factory=dict, init=False)
     _targets: ChannelTargets = field(default_factory=ChannelTargets, init=False)
 
     @property
@@ -165,16 +166,21 @@ class Tracker:
             if self._derived_digest == config.digest:
                 return
             self._extractors = {
-                t: self._extractor(v) for t, v in config.vocabularies.items() if v.issues
+                t: RuleExtractor(v) for t, v in config.vocabularies.items() if v.issues
+            }
+            self._readers = {
+                t: reader
+                for t, v in config.vocabularies.items()
+                if v.issues and (reader := self._reader(v, self._extractors[t])) is not None
             }
             self._targets = _channel_targets(config, self.settings)
             self._derived_digest = config.digest
 
-    def _extractor(self, vocab: Vocabulary) -> Extractor:
-        rules = RuleExtractor(vocab)
+    def _reader(self, vocab: Vocabulary, rules: Extractor) -> Extractor | None:
+        """The remote extractor of a topic, when settings name one (the rules back it up)."""
         s = self.settings
         if s.extractor != "llm" or not s.llm_url or not s.llm_model:
-            return rules
+            return None
         key = s.llm_api_key.get_secret_value() if s.llm_api_key else None
         chat = ChatExtractor(vocab, ChatSettings(s.llm_url, s.llm_model, key, s.llm_timeout))
         return FallbackExtractor(chat, rules)
@@ -206,6 +212,7 @@ class Tracker:
             dispute_window=s.dispute_window_seconds,
             vocabularies=config.vocabularies,
             extractors=self._extractors,
+            readers=self._readers,
             webhook_timeout=s.webhook_timeout,
             webhook_disable_after=s.webhook_disable_after_seconds,
             limits=fetch_limits(s),

@@ -113,3 +113,134 @@ def test_two_sources_disagreeing_at_once_dispute_a_fact(config_dir, feeds, make_
     assert [v["source"] for v in disputed.data["disputed_values"]] == ["a", "b"]
     (fact,) = [f for f in _state(tracker)["facts"] if f["key"] == "ceasefire.duration_days"]
     assert (fact["value"], fact["disputed"]) == (30, True)
+
+
+TEN_DAYS_AGO = email.utils.formatdate(time.time() - 10 * 86400, usegmt=True)
+
+
+def test_a_confirmation_moves_the_position_to_its_latest_statement(config_dir, feeds, make_tracker):
+    """Said ten days ago and again today: a five-day-old contrary statement is history, not news."""
+    tracker = _setup(config_dir, feeds, make_tracker, "a", "b", "c")
+    feeds.set(
+        "/a.xml", rss(item("a1", "Putin", "Putin agreed to a full ceasefire.", pub=TEN_DAYS_AGO))
+    )
+    run_once(tracker)
+    feeds.set("/b.xml", rss(item("b1", "Putin again", "Putin agreed to a full ceasefire.")))
+    run_once(tracker)
+    feeds.set(
+        "/c.xml",
+        rss(item("c1", "Putin earlier", "Putin rejected a full ceasefire.", pub=FIVE_DAYS_AGO)),
+    )
+    run_once(tracker)
+    assert [e.type for e in events(tracker, "position.new", "position.changed")] == ["position.new"]
+    (position,) = [p for p in _state(tracker)["positions"] if p["actor"] == "putin"]
+    assert (position["stance"], position["source"]) == ("supports", "b")
+    assert [h["outcome"] for h in position["history"]] == ["new", "stale", "confirmed"]
+
+
+def test_an_edited_statement_does_not_confirm_itself(config_dir, feeds, make_tracker):
+    """A new version of the same statement is not a second voice."""
+    tracker = _setup(config_dir, feeds, make_tracker, "a")
+    feeds.set("/a.xml", rss(item("a1", "Putin", "Putin rejected a full ceasefire.")))
+    run_once(tracker)
+    feeds.set("/a.xml", rss(item("a1", "Putin", "Putin rejected a full ceasefire on Tuesday.")))
+    run_once(tracker)
+    (position,) = [p for p in _state(tracker)["positions"] if p["actor"] == "putin"]
+    assert position["confirmations"] == 0
+
+
+def test_naming_a_second_scope_beside_the_current_one_changes_nothing(
+    config_dir, feeds, make_tracker
+):
+    """Scope is energy; a story naming the rejected full truce beside it is not a scope change."""
+    tracker = _setup(config_dir, feeds, make_tracker, "a", "b")
+    feeds.set("/a.xml", rss(item("a1", "Energy", "Putin agreed to an energy ceasefire.")))
+    run_once(tracker)
+    feeds.set(
+        "/b.xml",
+        rss(
+            item(
+                "b1",
+                "Putin",
+                "Putin rejected a full ceasefire but agreed to an energy ceasefire.",
+            )
+        ),
+    )
+    run_once(tracker)
+    assert events(tracker, "fact.changed", "fact.disputed") == []
+    (scope,) = [f for f in _state(tracker)["facts"] if f["key"] == "ceasefire.scope"]
+    assert scope["value"] == "energy_infrastructure"
+
+
+def test_a_dispute_raises_one_event_and_a_third_source_settles_it(config_dir, feeds, make_tracker):
+    """30 against 60 is one dispute however many repeat 60; a third source backing 30 settles it."""
+    tracker = _setup(config_dir, feeds, make_tracker, "a", "b", "c", "d")
+    feeds.set("/a.xml", rss(item("a1", "Truce", "Putin agreed to a 30-day ceasefire.")))
+    run_once(tracker)
+    feeds.set("/b.xml", rss(item("b1", "Truce", "Putin agreed to a 60-day ceasefire.")))
+    feeds.set("/c.xml", rss(item("c1", "Truce", "Putin agreed to a 60-day ceasefire.")))
+    run_once(tracker)
+    assert len(events(tracker, "fact.disputed")) == 1
+    feeds.set("/d.xml", rss(item("d1", "Truce", "Putin agreed to a 30-day ceasefire.")))
+    run_once(tracker)
+    (fact,) = [f for f in _state(tracker)["facts"] if f["key"] == "ceasefire.duration_days"]
+    assert (fact["value"], fact["disputed"]) == (30, False)
+    assert len(events(tracker, "fact.disputed")) == 1
+
+
+def test_what_a_rolled_back_source_stated_is_forgotten_with_it(
+    config_dir, feeds, make_tracker, monkeypatch
+):
+    """Source a states a position, then fails later in its records and rolls back to its
+    savepoint; source b of the same batch states the same thing, and it is news from b."""
+    from tracker.services import recording
+
+    read = recording.claim_events
+    order: list[str] = []
+
+    def fail_after_a(uow, runtime, texts, now, prepared):
+        found = read(uow, runtime, texts, now, prepared)
+        order.append(texts[0].source.id)
+        if texts[0].source.id == "a":
+            raise RuntimeError("source a failed after its claims")
+        return found
+
+    monkeypatch.setattr(recording, "claim_events", fail_after_a)
+    tracker = _setup(config_dir, feeds, make_tracker, "a", "b")
+    feeds.set("/a.xml", rss(item("a1", "Putin", "Putin agreed to a full ceasefire.")))
+    feeds.set("/b.xml", rss(item("b1", "Putin", "Putin agreed to a full ceasefire.")))
+    run_once(tracker)
+    assert order == ["a", "b"]
+    (new,) = events(tracker, "position.new")
+    assert new.data["actor"]["id"] == "putin"
+    (position,) = [p for p in _state(tracker)["positions"] if p["actor"] == "putin"]
+    assert position["source"] == "b"
+
+
+def test_a_document_the_extractor_chokes_on_keeps_its_statement(
+    config_dir, feeds, make_tracker, monkeypatch
+):
+    """An extractor bug costs that document's claims: the statement, its event and the other
+    documents' claims are kept, and the source is not failing."""
+    from tracker.domain.extraction.extractor import RuleExtractor
+
+    read = RuleExtractor.extract
+
+    def choke(self, document):
+        if "BOOM" in document.text:
+            raise ZeroDivisionError("a bug")
+        return read(self, document)
+
+    monkeypatch.setattr(RuleExtractor, "extract", choke)
+    tracker = _setup(config_dir, feeds, make_tracker, "a")
+    feeds.set(
+        "/a.xml",
+        rss(
+            item("a1", "Putin", "Putin agreed to a full ceasefire. BOOM"),
+            item("a2", "Zelensky", "Zelenskiy agreed to a full ceasefire."),
+        ),
+    )
+    run_once(tracker)
+    assert len(events(tracker, "statement.new")) == 2
+    assert [e.data["actor"]["id"] for e in events(tracker, "position.new")] == ["zelenskiy"]
+    assert events(tracker, "source.failing") == []

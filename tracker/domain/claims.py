@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -90,6 +90,13 @@ class Extraction:
 
     positions: list[PositionClaim] = field(default_factory=list)
     facts: list[FactClaim] = field(default_factory=list)
+
+    def bound_to(self, document: str) -> Extraction:
+        """Return the same claims, their evidence pointing at `document`."""
+        return Extraction(
+            [replace(p, evidence=replace(p.evidence, document=document)) for p in self.positions],
+            [replace(f, evidence=replace(f.evidence, document=document)) for f in self.facts],
+        )
 
     def to_json(self) -> dict[str, Any]:
         """Return `{"positions": [...], "facts": [...]}`."""

@@ -26,6 +26,7 @@ class Outcome(StrEnum):
     DISPUTED = "disputed"  # another source says otherwise at about the same time: event
     CONFIRMED = "confirmed"  # agrees with the state: provenance only
     STALE = "stale"  # stated before the current state and differs: history only
+    NOTED = "noted"  # named beside the document's lead value: provenance only
 
 
 @dataclass(frozen=True)

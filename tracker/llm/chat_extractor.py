@@ -9,7 +9,9 @@ Failures raise ExtractionUnavailable; `FallbackExtractor` then uses the rules.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
@@ -57,12 +59,26 @@ def _prompt(vocab: Vocabulary) -> str:
     )
 
 
-def _evidence(text: str, quote: Any, document: str) -> Evidence:
+def _evidence(text: str, quote: Any, document: str) -> Evidence | None:
+    """Find the quoted sentence in the text; a claim whose evidence is not there is invented."""
     quote = str(quote or "").strip()
     start = text.find(quote) if quote else -1
     if start < 0:
-        return Evidence(quote, -1, -1, document)
+        return None
     return Evidence(quote, start, start + len(quote), document)
+
+
+def _conditions(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(c.strip() for c in value if isinstance(c, str) and c.strip())
+
+
+def _iso_date(value: Any) -> str | None:
+    try:
+        return date.fromisoformat(str(value).strip()[:_ISO_DATE]).isoformat()
+    except ValueError:
+        return None
 
 
 def _fact_value(
@@ -71,12 +87,14 @@ def _fact_value(
     if kind == "enum":
         return str(value) if str(value) in allowed else None
     if kind == "date":
-        return value[:_ISO_DATE] if isinstance(value, str) and len(value) >= _ISO_DATE else None
+        return _iso_date(value)
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
         number = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):
+        return None
+    if not math.isfinite(number) or number < 0:
         return None
     return int(number) if kind in {"int", "minutes"} else number
 
@@ -138,8 +156,10 @@ class ChatExtractor:
                 stance = Stance(str(item.get("stance")))
             except ValueError:
                 continue
-            conditions = tuple(str(c) for c in item.get("conditions") or [] if str(c).strip())
+            conditions = _conditions(item.get("conditions"))
             evidence = _evidence(document.text, item.get("evidence"), document.id)
+            if evidence is None:
+                continue
             positions.append(
                 PositionClaim(item["actor"], item["issue"], stance, evidence, conditions, 0.6)
             )
@@ -147,15 +167,9 @@ class ChatExtractor:
         for item in answer.get("facts") or []:
             spec = facts.get(str(item.get("key"))) if isinstance(item, dict) else None
             value = _fact_value(spec.type, item.get("value"), spec.values) if spec else None
-            if spec is not None and value is not None:
-                found.append(
-                    FactClaim(
-                        spec.key,
-                        value,
-                        _evidence(document.text, item.get("evidence"), document.id),
-                        0.6,
-                    )
-                )
+            evidence = _evidence(document.text, item.get("evidence"), document.id)
+            if spec is not None and value is not None and evidence is not None:
+                found.append(FactClaim(spec.key, value, evidence, 0.6))
         return Extraction(positions, found)
 
 
@@ -170,9 +184,11 @@ class FallbackExtractor:
         try:
             return self.primary.extract(document)
         except ExtractionUnavailable as exc:
-            log.warning(
-                "model extraction unavailable; using the rules",
-                document=document.id,
-                reason=str(exc)[:200],
-            )
-            return self.fallback.extract(document)
+            reason = str(exc)[:200]
+        except Exception as exc:  # a malformed answer the checks missed: the rules still read it
+            reason = f"unexpected {type(exc).__name__}"
+            log.exception("model extraction failed", document=document.id)
+        log.warning(
+            "model extraction unavailable; using the rules", document=document.id, reason=reason
+        )
+        return self.fallback.extract(document)

@@ -3,10 +3,15 @@ transaction, through the same outbox as every other event)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tracker.domain.claims import FactClaim, PositionClaim
+import structlog
+from sqlalchemy.orm import Session, object_session
+
+from tracker.domain.claims import Extraction, FactClaim, FactValue, PositionClaim
 from tracker.domain.events import Event
 from tracker.domain.extraction.document import Document
 from tracker.domain.sources import SourceSpec
@@ -16,13 +21,22 @@ from tracker.domain.state import (
     PositionState,
     fact_outcome,
     position_outcome,
+    same_value,
 )
 from tracker.domain.state_events import Earlier, Provenance, fact_event, position_event
 from tracker.domain.statements import Observation
+from tracker.domain.topics import relevant_topics
+from tracker.services.outcomes import Outcome as PollOutcome
+from tracker.services.outcomes import Parsed
 from tracker.services.runtime import Runtime
 from tracker.storage.database import UnitOfWork
 from tracker.storage.models import ClaimRow, FactRow, PositionRow, StatementRow, VersionRow
 from tracker.storage.state import unwrap, wrap
+
+log = structlog.get_logger(__name__)
+
+# (topic, fingerprint) -> the claims a remote extractor read before the transaction opened
+Prepared = Mapping[tuple[str, str], Extraction]
 
 
 @dataclass(frozen=True)
@@ -101,6 +115,27 @@ def _fact_name(runtime: Runtime, topic: str, key: str) -> str:
     return spec.name if spec and spec.name else key
 
 
+def _later(row: PositionRow | FactRow, item: NewText, claim_row: ClaimRow) -> None:
+    """A confirmation stated later than the state becomes its latest word (so a late-arriving
+    older statement is judged against it), and counts once per statement."""
+    if claim_row.statement_id != _statement_of(row):
+        row.confirmations += 1
+    if item.stated_at >= row.stated_at:
+        row.stated_at, row.source_id, row.claim_id = item.stated_at, item.source.id, claim_row.id
+
+
+def _statement_of(row: PositionRow | FactRow) -> int | None:
+    claim = _session(row).get(ClaimRow, row.claim_id) if row.claim_id else None
+    return claim.statement_id if claim else None
+
+
+def _session(row: PositionRow | FactRow) -> Session:
+    session = object_session(row)
+    if session is None:  # pragma: no cover - rows here always belong to the unit of work
+        raise RuntimeError("state row outside a session")
+    return session
+
+
 def _apply_position(
     uow: UnitOfWork,
     runtime: Runtime,
@@ -120,7 +155,9 @@ def _apply_position(
     outcome = position_outcome(current, claim.stance, item.stated_at)
     claim_row = uow.state.add_claim(_claim_row(topic, item, now, claim, outcome))
     if outcome is Outcome.CONFIRMED and row is not None:
-        row.confirmations += 1
+        if claim.conditions and item.stated_at >= row.stated_at:
+            row.conditions = list(claim.conditions)  # the conditions as last stated
+        _later(row, item, claim_row)
         return None
     if outcome is Outcome.STALE:
         return None
@@ -199,15 +236,16 @@ def _apply_fact(
             )
         )
     elif outcome is Outcome.CONFIRMED:
-        row.confirmations += 1
+        if row.disputed and item.source.id != row.source_id:
+            row.disputed, row.updated_at = False, now  # another source backs the value: settled
+        _later(row, item, claim_row)
         return None
     elif outcome is Outcome.STALE:
         return None
     elif outcome is Outcome.DISPUTED:
-        row.disputed, row.updated_at = (
-            True,
-            now,
-        )  # the value stands until a later statement settles it
+        if row.disputed:
+            return None  # already in dispute: one event per dispute, not one per claim
+        row.disputed, row.updated_at = True, now  # the value stands until a later one settles it
     else:
         row.value, row.stated_at, row.source_id = wrap(claim.value), item.stated_at, item.source.id
         row.claim_id, row.disputed, row.confirmations, row.updated_at = claim_row.id, False, 0, now
@@ -226,47 +264,140 @@ def _apply_fact(
     return event
 
 
-def _lead_facts(facts: list[FactClaim]) -> list[FactClaim]:
-    """A document states one value per fact: the first it names (the others are kept as claims)."""
-    seen: dict[str, FactClaim] = {}
+def _lead_facts(
+    facts: list[FactClaim], current: Callable[[str], FactValue | None]
+) -> list[FactClaim]:
+    """A document states one value per fact: the current value when it names that one among
+    others (naming a second ceasefire beside the agreed one does not overturn it), otherwise
+    the first it names. The others are kept as claims."""
+    named: dict[str, list[FactClaim]] = {}
     for fact in facts:
-        seen.setdefault(fact.key, fact)
-    return list(seen.values())
+        named.setdefault(fact.key, []).append(fact)
+    lead = []
+    for key, claims in named.items():
+        value = current(key) if len(claims) > 1 else None
+        same = [c for c in claims if value is not None and same_value(c.value, value)]
+        lead.append(same[0] if same else claims[0])
+    return lead
+
+
+def document_of(item: NewText) -> Document:
+    """Return the document a new text is read as."""
+    return Document(
+        id=f"statement:{item.statement.id}:{item.version.seq}",
+        text=item.obs.text,
+        title=item.obs.title,
+        speaker=item.source.speaker or "",
+        source=item.source.id,
+        url=item.obs.url or "",
+        published=item.stated_at.date(),
+    )
+
+
+def _read(runtime: Runtime, topic: str, item: NewText, prepared: Prepared) -> Extraction | None:
+    """Read a text's claims: what was read before the transaction (a remote model), or the
+    local rules. A document the extractor chokes on keeps its statement and loses its claims."""
+    document = document_of(item)
+    ready = prepared.get((topic, item.obs.fingerprint))
+    if ready is not None:
+        return ready.bound_to(document.id)
+    extractor = runtime.extractors.get(topic)
+    if extractor is None:
+        return None
+    try:
+        return extractor.extract(document)
+    except Exception:  # an extractor bug must cost this document's claims, nothing more
+        log.exception("claim extraction failed", statement_id=item.statement.id, topic=topic)
+        return None
 
 
 def claim_events(
-    uow: UnitOfWork, runtime: Runtime, texts: list[NewText], now: datetime
+    uow: UnitOfWork,
+    runtime: Runtime,
+    texts: list[NewText],
+    now: datetime,
+    prepared: Prepared | None = None,
 ) -> list[Event]:
-    """Extract every new text's claims, in statement-time order, and apply them to the state."""
-    events: list[Event] = []
-    locked: set[str] = set()
+    """Read every new text's claims, then apply them to the state in statement-time order.
+
+    The caller has locked the topics (`lock_topics`), in one order for every worker."""
+    readings: list[tuple[str, NewText, Extraction]] = []
     for item in sorted(texts, key=lambda t: (t.stated_at, t.statement.id)):
         for topic in item.statement.topics:
-            extractor = runtime.extractors.get(topic)
-            if extractor is None:
-                continue
-            if topic not in locked:
-                uow.state.lock_topic(topic)
-                locked.add(topic)
-            document = Document(
-                id=f"statement:{item.statement.id}:{item.version.seq}",
-                text=item.obs.text,
-                title=item.obs.title,
-                speaker=item.source.speaker or "",
-                source=item.source.id,
-                url=item.obs.url or "",
-                published=item.stated_at.date(),
-            )
-            extraction = extractor.extract(document)
-            lead = {id(f) for f in _lead_facts(extraction.facts)}
-            for position in extraction.positions:
-                events += [
-                    e for e in [_apply_position(uow, runtime, topic, item, position, now)] if e
-                ]
-            for fact in extraction.facts:
-                if id(fact) in lead:
-                    events += [e for e in [_apply_fact(uow, runtime, topic, item, fact, now)] if e]
-                else:
-                    # named beside the document's lead value: kept as provenance, state untouched
-                    uow.state.add_claim(_claim_row(topic, item, now, fact, Outcome.CONFIRMED))
+            extraction = _read(runtime, topic, item, prepared or {})
+            if extraction is not None:
+                readings.append((topic, item, extraction))
+    events: list[Event] = []
+    for topic, item, extraction in readings:
+        for position in extraction.positions:
+            events += [e for e in [_apply_position(uow, runtime, topic, item, position, now)] if e]
+
+        def current(key: str, topic: str = topic) -> FactValue | None:
+            row = uow.state.fact(topic, key)
+            return unwrap(row.value) if row is not None else None
+
+        lead = {id(f) for f in _lead_facts(extraction.facts, current)}
+        for fact in extraction.facts:
+            if id(fact) in lead:
+                events += [e for e in [_apply_fact(uow, runtime, topic, item, fact, now)] if e]
+            else:
+                # named beside the document's lead value: kept as provenance, state untouched
+                uow.state.add_claim(_claim_row(topic, item, now, fact, Outcome.NOTED))
     return events
+
+
+def unread(
+    uow: UnitOfWork, runtime: Runtime, outcomes: Sequence[PollOutcome], now: datetime
+) -> list[tuple[str, str, Document]]:
+    """Return the (topic, fingerprint, document) of each text a batch will store that a remote
+    extractor of its topic has not read yet."""
+    specs = {spec.id: spec for spec in runtime.sources}
+    pending: list[tuple[str, str, Document]] = []
+    for outcome in outcomes:
+        spec = specs.get(outcome.source_id)
+        if not isinstance(outcome, Parsed) or spec is None:
+            continue
+        topics = [t for t in runtime.topics_for(list(spec.topics)) if t.id in runtime.readers]
+        if not topics:
+            continue
+        stored = uow.statements.stored(spec.id, [o.key_digest for o in outcome.observations])
+        for obs in outcome.observations:
+            existing = stored.get(obs.key_digest)
+            if existing is not None and (
+                existing.fingerprint == obs.fingerprint
+                or obs.fingerprint in uow.statements.fingerprints(existing.id)
+            ):
+                continue  # nothing new to read
+            document = Document(
+                id="",
+                text=obs.text,
+                title=obs.title,
+                speaker=spec.speaker or "",
+                source=spec.id,
+                url=obs.url or "",
+                published=min(obs.published or now, now).date(),
+            )
+            pending += [
+                (topic, obs.fingerprint, document)
+                for topic in relevant_topics(topics, f"{obs.title}\n{obs.text}")
+            ]
+    return pending
+
+
+def prepare(
+    runtime: Runtime, pending: list[tuple[str, str, Document]], *, budget_seconds: float = 60.0
+) -> dict[tuple[str, str], Extraction]:
+    """Read pending texts with the topics' remote extractors (a language model) before the
+    recording transaction opens, so no lock is held while the model thinks. Texts not read
+    within the budget are read by the rules inside the transaction instead."""
+    deadline = time.monotonic() + budget_seconds
+    prepared: dict[tuple[str, str], Extraction] = {}
+    for topic, fingerprint, document in pending:
+        if time.monotonic() > deadline:
+            log.warning("remote extraction budget spent", unread=len(pending) - len(prepared))
+            break
+        try:
+            prepared[(topic, fingerprint)] = runtime.readers[topic].extract(document)
+        except Exception:  # read by the rules in the transaction instead
+            log.exception("remote extraction failed", source_id=document.source, topic=topic)
+    return prepared

@@ -17,6 +17,7 @@ import structlog
 
 from tracker.domain.sources import SourceSpec
 from tracker.domain.statements import Observation
+from tracker.services.claims import prepare, unread
 from tracker.services.outcomes import BatchReport, Failed, Outcome, Parsed, Unchanged
 from tracker.services.recording import record_batch
 from tracker.services.runtime import Runtime
@@ -91,9 +92,16 @@ def poll_batch(
     started = time.monotonic()
     results = fetcher([t.request for t in targets], runtime.limits)
     outcomes = [parse_result(t, r) for t, r in zip(targets, results, strict=True)]
+    prepared = {}
+    if runtime.readers:  # a remote model reads new texts now, while no transaction is open
+        with db.reader() as uow:
+            pending = unread(uow, runtime, outcomes, clock())
+        prepared = prepare(runtime, pending)
     fetched_at = time.monotonic()
     with db.unit_of_work() as uow:
-        report = record_batch(uow, runtime, token, outcomes, clock(), queued_by=queued_by)
+        report = record_batch(
+            uow, runtime, token, outcomes, clock(), queued_by=queued_by, prepared=prepared
+        )
         uow.commit()
     log.info(
         "batch polled",

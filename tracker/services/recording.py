@@ -20,7 +20,7 @@ from tracker.domain.sources import SourceSpec
 from tracker.domain.statement_events import source_event, statement_event
 from tracker.domain.statements import Change, Observation, announcement, classify, in_backlog
 from tracker.domain.topics import Topic, relevant_topics
-from tracker.services.claims import NewText, claim_events
+from tracker.services.claims import NewText, Prepared, claim_events
 from tracker.services.outbox import emit
 from tracker.services.outcomes import BatchReport, Failed, Outcome, Parsed, Unchanged
 from tracker.services.runtime import Runtime
@@ -44,6 +44,7 @@ def _statement_events(
     row: SourceRow,
     observations: list[Observation],
     now: datetime,
+    prepared: Prepared,
 ) -> list[Event]:
     spec = spec_of(row)
     topics = runtime.topics_for(row.topics)
@@ -72,7 +73,7 @@ def _statement_events(
     if not seen.texts:
         return seen.events
     uow.statements.flush()  # version ids, which the claims refer to
-    return seen.events + claim_events(uow, runtime, seen.texts, now)
+    return seen.events + claim_events(uow, runtime, seen.texts, now, prepared)
 
 
 @dataclass
@@ -176,13 +177,18 @@ def _failed(runtime: Runtime, row: SourceRow, error: SourceError, now: datetime)
 
 
 def _record(
-    uow: UnitOfWork, runtime: Runtime, row: SourceRow, outcome: Outcome, now: datetime
+    uow: UnitOfWork,
+    runtime: Runtime,
+    row: SourceRow,
+    outcome: Outcome,
+    now: datetime,
+    prepared: Prepared,
 ) -> list[Event]:
     if isinstance(outcome, Failed):
         return _failed(runtime, row, outcome.error, now)
     events: list[Event] = []
     if isinstance(outcome, Parsed):
-        events = _statement_events(uow, runtime, row, outcome.observations, now)
+        events = _statement_events(uow, runtime, row, outcome.observations, now, prepared)
     if outcome.url != row.url:
         pass  # the URL changed in the config during the poll: its validators are not ours
     elif isinstance(outcome, Parsed):
@@ -203,18 +209,28 @@ def record_batch(
     now: datetime,
     *,
     queued_by: str | None,
+    prepared: Prepared | None = None,
 ) -> BatchReport:
     """Record each outcome whose source this batch still holds, then release the leases."""
     rows = {
         row.id: row for row in uow.sources.held(token, [o.source_id for o in outcomes], lock=True)
     }
+    # Claims change a topic's state: lock every topic the new content may touch, in one order
+    # for all workers (no deadlock), before any state is read.
+    uow.state.lock_topics(
+        t
+        for o in outcomes
+        if isinstance(o, Parsed) and o.source_id in rows
+        for t in rows[o.source_id].topics
+        if t in runtime.extractors
+    )
     report = BatchReport()
     for outcome in outcomes:
         row = rows.get(outcome.source_id)
         if row is None:
             report.lost.append(outcome.source_id)  # lease expired and was taken: theirs now
             continue
-        report.events.extend(_record_isolated(uow, runtime, row, outcome, now))
+        report.events.extend(_record_isolated(uow, runtime, row, outcome, now, prepared or {}))
         row.lease_owner, row.lease_until = None, None
         row.last_polled_at, row.polls, row.updated_at = now, row.polls + 1, now
         report.polled += 1
@@ -227,13 +243,18 @@ def record_batch(
 
 
 def _record_isolated(
-    uow: UnitOfWork, runtime: Runtime, row: SourceRow, outcome: Outcome, now: datetime
+    uow: UnitOfWork,
+    runtime: Runtime,
+    row: SourceRow,
+    outcome: Outcome,
+    now: datetime,
+    prepared: Prepared,
 ) -> list[Event]:
     if not isinstance(outcome, Parsed):
-        return _record(uow, runtime, row, outcome, now)
+        return _record(uow, runtime, row, outcome, now, prepared)
     try:
         with uow.savepoint():
-            return _record(uow, runtime, row, outcome, now)
+            return _record(uow, runtime, row, outcome, now, prepared)
     except Exception as exc:  # one source's bad data must not fail the batch
         log.exception("recording failed", source_id=row.id)
         uow.session.refresh(row)

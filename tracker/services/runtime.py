@@ -43,7 +43,8 @@ class Runtime:
     backlog_max_age: float = 86_400.0
     dispute_window: float = 172_800.0
     vocabularies: dict[str, Vocabulary] = field(default_factory=dict, repr=False)
-    extractors: dict[str, Extractor] = field(default_factory=dict, repr=False)
+    extractors: dict[str, Extractor] = field(default_factory=dict, repr=False)  # local rules
+    readers: dict[str, Extractor] = field(default_factory=dict, repr=False)  # remote (a model)
     limits: FetchLimits = field(default_factory=FetchLimits)
 
     def topics_for(self, topic_ids: list[str]) -> list[Topic]:

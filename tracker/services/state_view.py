@@ -37,6 +37,7 @@ def topic_state(uow: UnitOfWork, topic: str | None = None) -> dict[str, list[dic
                 "stance": row.stance,
                 "conditions": list(row.conditions),
                 "since": row.stated_at.isoformat(),
+                "source": row.source_id,  # where it was last stated
                 "sources": backing,
                 "confirmations": row.confirmations,
                 "history": _history(claims, "stance"),
@@ -53,6 +54,7 @@ def topic_state(uow: UnitOfWork, topic: str | None = None) -> dict[str, list[dic
                 "key": fact_row.key,
                 "value": value,
                 "since": fact_row.stated_at.isoformat(),
+                "source": fact_row.source_id,
                 "disputed": fact_row.disputed,
                 "sources": backing,
                 "confirmations": fact_row.confirmations,

@@ -90,9 +90,14 @@ class UnitOfWork:
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
-        """Run a block in a savepoint: if it raises, only the block's writes are undone."""
-        with self.session.begin_nested():
-            yield
+        """Run a block in a savepoint: if it raises, only the block's writes are undone, and
+        what the repositories remembered of them is forgotten with them."""
+        try:
+            with self.session.begin_nested():
+                yield
+        except BaseException:
+            self.state.forget()
+            raise
 
 
 class Database:

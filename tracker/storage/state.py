@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select, text
@@ -20,13 +21,23 @@ class StateRepository:
         self.session = session
         self._positions: dict[tuple[str, str, str], PositionRow | None] = {}
         self._facts: dict[tuple[str, str], FactRow | None] = {}
+        self._locked: set[str] = set()
 
-    def lock_topic(self, topic: str) -> None:
-        """Serialise state updates of one topic across workers until this transaction ends."""
-        if self.session.get_bind().dialect.name == "postgresql":
+    def forget(self) -> None:
+        """Forget the rows remembered so far (their savepoint was rolled back)."""
+        self._positions.clear()
+        self._facts.clear()
+
+    def lock_topics(self, topics: Iterable[str]) -> None:
+        """Serialise state updates of these topics across workers until this transaction ends.
+
+        Locks are taken in sorted order, so two workers never wait on each other in a circle."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return  # SQLite: the write lock taken at BEGIN IMMEDIATE already serialises writers
+        for topic in sorted(set(topics) - self._locked):
             key = zlib.crc32(f"topic:{topic}".encode()) - 2**31
             self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-        # SQLite: the write lock taken at BEGIN IMMEDIATE already serialises writers.
+            self._locked.add(topic)
 
     def position(self, topic: str, actor: str, issue: str) -> PositionRow | None:
         """Return the current position of an actor on an issue."""

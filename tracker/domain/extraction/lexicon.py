@@ -105,6 +105,8 @@ CONDITIONAL = (
     "questions",
     "before making any final decision*",
     "key condition",
+    "precondition*",
+    "provided",
     "only after",
     "only when",
     "unless",
@@ -171,7 +173,22 @@ NEUTRAL = (
     "learn*",
     "details of",
 )
-NEGATION = ("not", "n't", "never", "no longer", "no", "neither", "nor", "without", "hardly")
+NEGATION = (
+    "not",
+    "n't",
+    "never",
+    "no longer",
+    "no",
+    "neither",
+    "nor",
+    "without",
+    "hardly",
+    "declined to",
+    "declines to",
+    "decline to",
+    "failed to",
+    "fails to",
+)
 # Verbs that make their object actor's next verb irrealis: "get Putin to agree" is Trump's wish.
 CAUSATIVE = (
     "get",

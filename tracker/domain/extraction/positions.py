@@ -120,7 +120,7 @@ def _stance(reading: Reading, cue: Match, mention: IssueMention) -> Stance | Non
         if cue.label != "reporting"
         else cue.end
     )
-    if cue.label != "opposes" and _negated(reading, start, mention.start):
+    if _negated(reading, start, mention.start):
         base = _FLIP[base]
     return _FLIP[base] if mention.inverse and base is not Stance.CONDITIONAL else base
 
