@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy.orm import Session, object_session
 
 from tracker.domain.claims import Extraction, FactClaim, FactValue, PositionClaim
 from tracker.domain.events import Event
@@ -118,22 +117,10 @@ def _fact_name(runtime: Runtime, topic: str, key: str) -> str:
 def _later(row: PositionRow | FactRow, item: NewText, claim_row: ClaimRow) -> None:
     """A confirmation stated later than the state becomes its latest word (so a late-arriving
     older statement is judged against it), and counts once per statement."""
-    if claim_row.statement_id != _statement_of(row):
+    if claim_row.statement_id != row.claim.statement_id:
         row.confirmations += 1
     if item.stated_at >= row.stated_at:
-        row.stated_at, row.source_id, row.claim_id = item.stated_at, item.source.id, claim_row.id
-
-
-def _statement_of(row: PositionRow | FactRow) -> int | None:
-    claim = _session(row).get(ClaimRow, row.claim_id) if row.claim_id else None
-    return claim.statement_id if claim else None
-
-
-def _session(row: PositionRow | FactRow) -> Session:
-    session = object_session(row)
-    if session is None:  # pragma: no cover - rows here always belong to the unit of work
-        raise RuntimeError("state row outside a session")
-    return session
+        row.stated_at, row.source_id, row.claim = item.stated_at, item.source.id, claim_row
 
 
 def _apply_position(
@@ -171,7 +158,7 @@ def _apply_position(
                 conditions=list(claim.conditions),
                 stated_at=item.stated_at,
                 source_id=item.source.id,
-                claim_id=claim_row.id,
+                claim=claim_row,
                 confirmations=0,
                 updated_at=now,
             )
@@ -184,9 +171,9 @@ def _apply_position(
             list(claim.conditions),
             item.stated_at,
         )
-        row.source_id, row.claim_id, row.confirmations, row.updated_at = (
+        row.source_id, row.claim, row.confirmations, row.updated_at = (
             item.source.id,
-            claim_row.id,
+            claim_row,
             0,
             now,
         )
@@ -229,7 +216,7 @@ def _apply_fact(
                 value=wrap(claim.value),
                 stated_at=item.stated_at,
                 source_id=item.source.id,
-                claim_id=claim_row.id,
+                claim=claim_row,
                 disputed=False,
                 confirmations=0,
                 updated_at=now,
@@ -248,7 +235,7 @@ def _apply_fact(
         row.disputed, row.updated_at = True, now  # the value stands until a later one settles it
     else:
         row.value, row.stated_at, row.source_id = wrap(claim.value), item.stated_at, item.source.id
-        row.claim_id, row.disputed, row.confirmations, row.updated_at = claim_row.id, False, 0, now
+        row.claim, row.disputed, row.confirmations, row.updated_at = claim_row, False, 0, now
     if item.silent:
         return None
     event = fact_event(

@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from tracker.storage.types import JsonType, UTCDateTime
 
@@ -231,6 +231,7 @@ class PositionRow(Base):
     stated_at: Mapped[datetime]
     source_id: Mapped[str] = mapped_column(String(100))
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    claim: Mapped[ClaimRow] = relationship(foreign_keys=[claim_id])  # the latest word
     confirmations: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime]
 
@@ -249,6 +250,7 @@ class FactRow(Base):
     stated_at: Mapped[datetime]
     source_id: Mapped[str] = mapped_column(String(100))
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    claim: Mapped[ClaimRow] = relationship(foreign_keys=[claim_id])  # the latest word
     disputed: Mapped[bool] = mapped_column(Boolean, default=False)
     confirmations: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime]

@@ -19,14 +19,16 @@ class StateRepository:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._positions: dict[tuple[str, str, str], PositionRow | None] = {}
-        self._facts: dict[tuple[str, str], FactRow | None] = {}
+        self._positions: dict[tuple[str, str, str], PositionRow] = {}
+        self._facts: dict[tuple[str, str], FactRow] = {}
         self._locked: set[str] = set()
+        self._loaded: set[str] = set()
 
     def forget(self) -> None:
         """Forget the rows remembered so far (their savepoint was rolled back)."""
         self._positions.clear()
         self._facts.clear()
+        self._loaded.clear()
 
     def lock_topics(self, topics: Iterable[str]) -> None:
         """Serialise state updates of these topics across workers until this transaction ends.
@@ -39,15 +41,20 @@ class StateRepository:
             self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
             self._locked.add(topic)
 
+    def _load(self, topic: str) -> None:
+        """Read a topic's whole state at once (a few hundred rows at most)."""
+        if topic in self._loaded:
+            return
+        self._loaded.add(topic)
+        for position in self.session.scalars(select(PositionRow).where(PositionRow.topic == topic)):
+            self._positions.setdefault((topic, position.actor, position.issue), position)
+        for fact in self.session.scalars(select(FactRow).where(FactRow.topic == topic)):
+            self._facts.setdefault((topic, fact.key), fact)
+
     def position(self, topic: str, actor: str, issue: str) -> PositionRow | None:
         """Return the current position of an actor on an issue."""
-        key = (topic, actor, issue)
-        if key not in self._positions:
-            query = select(PositionRow).where(
-                PositionRow.topic == topic, PositionRow.actor == actor, PositionRow.issue == issue
-            )
-            self._positions[key] = self.session.scalars(query).first()
-        return self._positions[key]
+        self._load(topic)
+        return self._positions.get((topic, actor, issue))
 
     def set_position(self, row: PositionRow) -> None:
         """Add a new position row."""
@@ -56,10 +63,8 @@ class StateRepository:
 
     def fact(self, topic: str, key: str) -> FactRow | None:
         """Return the current value of a fact."""
-        if (topic, key) not in self._facts:
-            query = select(FactRow).where(FactRow.topic == topic, FactRow.key == key)
-            self._facts[(topic, key)] = self.session.scalars(query).first()
-        return self._facts[(topic, key)]
+        self._load(topic)
+        return self._facts.get((topic, key))
 
     def set_fact(self, row: FactRow) -> None:
         """Add a new fact row."""
@@ -67,9 +72,8 @@ class StateRepository:
         self._facts[(row.topic, row.key)] = row
 
     def add_claim(self, row: ClaimRow) -> ClaimRow:
-        """Add a claim and give it its id."""
+        """Add a claim (written with the rest of the unit: state rows refer to it by object)."""
         self.session.add(row)
-        self.session.flush()
         return row
 
     def positions(self, topic: str | None = None) -> list[PositionRow]:
