@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     llm_model: str | None = None
     llm_api_key: SecretStr | None = None
     llm_timeout: float = Field(default=60.0, gt=0)
+    # The editor's desk (`tracker web`, and `tracker run` on the embedded default).
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8000, ge=0, le=65535)
+    # Session cookies are Secure over https; set true behind a TLS-terminating proxy.
+    cookie_secure: bool = False
 
     @field_validator("delivery_retry_schedule", "allowed_networks", mode="before")
     @classmethod

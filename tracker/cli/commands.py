@@ -254,13 +254,7 @@ def deliveries_list(
 ) -> None:
     """List deliveries, newest first, with their status and last error."""
     with wiring() as tracker, tracker.db.reader() as uow:
-        pairs = uow.deliveries.list(limit=limit)
-        if failed:
-            pairs = [
-                (d, e)
-                for d, e in pairs
-                if d.status == "dead" or (d.status == "pending" and d.last_error)
-            ]
+        pairs = uow.deliveries.list(limit=limit, failed=failed)
         if as_json:
             for d, e in pairs:
                 typer.echo(

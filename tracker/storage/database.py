@@ -12,7 +12,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from tracker.storage.accounts import AccountRepository
 from tracker.storage.deliveries import DeliveryRepository
+from tracker.storage.desk import DeskRepository
 from tracker.storage.events import EventRepository
 from tracker.storage.sources import SourceRepository
 from tracker.storage.state import StateRepository
@@ -70,6 +72,8 @@ class UnitOfWork:
         self.deliveries = DeliveryRepository(session)
         self.state = StateRepository(session)
         self.webhooks = WebhookRepository(session)
+        self.desk = DeskRepository(session)
+        self.accounts = AccountRepository(session)
 
     def __enter__(self) -> Self:
         return self

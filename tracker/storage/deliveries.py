@@ -176,16 +176,30 @@ class DeliveryRepository:
         return list(self.session.scalars(query.order_by(DeliveryAttemptRow.number)))
 
     def list(
-        self, *, statuses: Sequence[str] = (), target: str | None = None, limit: int = 100
+        self,
+        *,
+        statuses: Sequence[str] = (),
+        target: str | None = None,
+        limit: int = 100,
+        failed: bool = False,
     ) -> list[tuple[DeliveryRow, EventRow]]:
-        """Return deliveries with their events, newest first, optionally by status or target."""
+        """Return deliveries with their events, newest first, optionally by status or target;
+        `failed`: those given up on or retrying after an error."""
         query = select(DeliveryRow, EventRow).join(EventRow, EventRow.id == DeliveryRow.event_id)
         if statuses:
             query = query.where(DeliveryRow.status.in_(statuses))
+        if failed:
+            retrying = and_(DeliveryRow.status == PENDING, DeliveryRow.last_error.is_not(None))
+            query = query.where(or_(DeliveryRow.status == DEAD, retrying))
         if target:
             query = query.where(DeliveryRow.target == target)
         rows = self.session.execute(query.order_by(DeliveryRow.id.desc()).limit(limit))
         return [(r[0], r[1]) for r in rows]
+
+    def for_event(self, event_id: str) -> Sequence[DeliveryRow]:
+        """Return an event's deliveries, one per target."""
+        query = select(DeliveryRow).where(DeliveryRow.event_id == event_id)
+        return list(self.session.scalars(query.order_by(DeliveryRow.target)))
 
     def for_target(self, target: str, event_ids: Sequence[str]) -> dict[str, DeliveryRow]:
         """Return the deliveries of these events to one target, by event id."""

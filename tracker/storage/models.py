@@ -67,6 +67,8 @@ class SourceRow(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     failing: Mapped[bool] = mapped_column(Boolean, default=False)
     polls: Mapped[int] = mapped_column(BigInteger, default=0)
+    paused_at: Mapped[datetime | None]  # paused by an editor (config sync leaves it alone)
+    paused_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -135,6 +137,14 @@ class EventRow(Base):
     )
     data: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+    # The editors' queue: open -> claimed -> acknowledged -> resolved; snoozed until a time.
+    status: Mapped[str] = mapped_column(String(12), default="open", server_default="open")
+    assignee: Mapped[str | None] = mapped_column(String(100))
+    snoozed_until: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_events_queue", "status", "severity"),)
 
 
 class DeliveryRow(Base):
@@ -275,3 +285,55 @@ class WebhookEndpointRow(Base):
     failing_since: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class UserRow(Base):
+    """A person who logs in to the editor's desk."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)  # argon2id
+    role: Mapped[str] = mapped_column(String(10))  # viewer | editor | admin
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class ApiTokenRow(Base):
+    """A program's API token: only its SHA-256 is kept; the token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # the token's public part
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class WebSessionRow(Base):
+    """A logged-in browser: the cookie's SHA-256, its user and its CSRF token."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class AuditRow(Base):
+    """Who did what to which event, source, endpoint or account, and when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(120))  # user:NAME or token:NAME
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(Text, index=True)  # events/ID, sources/ID, ...
+    detail: Mapped[dict[str, Any]]

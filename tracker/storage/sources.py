@@ -115,7 +115,12 @@ class SourceRepository:
         """Lease up to `limit` enabled sources that are due and not leased; return their ids."""
         query = (
             select(SourceRow.id)
-            .where(SourceRow.enabled.is_(True), SourceRow.next_poll_at <= now, self._free(now))
+            .where(
+                SourceRow.enabled.is_(True),
+                SourceRow.paused_at.is_(None),
+                SourceRow.next_poll_at <= now,
+                self._free(now),
+            )
             .order_by(SourceRow.next_poll_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -125,10 +130,13 @@ class SourceRepository:
     def lease_now(
         self, ids: Sequence[str] | None, now: datetime, owner: str, until: datetime
     ) -> list[str]:
-        """Lease the given (or all) enabled sources now, whatever their schedule, unless leased."""
+        """Lease the given (or all unpaused) enabled sources now, whatever their schedule,
+        unless leased."""
         query = select(SourceRow.id).where(SourceRow.enabled.is_(True), self._free(now))
         if ids is not None:
             query = query.where(SourceRow.id.in_(ids))
+        else:
+            query = query.where(SourceRow.paused_at.is_(None))
         return self._lease(
             list(self.session.scalars(query.with_for_update(skip_locked=True))), now, owner, until
         )

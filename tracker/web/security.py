@@ -1,0 +1,80 @@
+"""Who is calling, and may they: bearer tokens for programs, session cookies (with a CSRF
+token for anything that changes state) for the page; roles checked on every route."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from fastapi import Request
+
+from tracker.domain.access import Role
+from tracker.services.accounts import Principal, session_principal, token_principal
+from tracker.web.problems import Problem
+
+SESSION_COOKIE = "tracker_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+_SAFE = {"GET", "HEAD", "OPTIONS"}
+
+
+def now() -> datetime:
+    """The current time (UTC)."""
+    return datetime.now(UTC)
+
+
+async def caller(request: Request) -> Principal:
+    """Return the caller, or raise 401 (no or bad credentials) / 403 (bad CSRF token)."""
+    cached = getattr(request.state, "principal", None)
+    if isinstance(cached, Principal):
+        return cached
+    tracker = request.app.state.tracker
+    header = request.headers.get("authorization", "")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    found: Principal | None = None
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Problem(401, "use `Authorization: Bearer <token>`")
+        with tracker.db.unit_of_work() as uow:
+            found = token_principal(uow, token.strip(), now())
+            uow.commit()
+        if found is None:
+            raise Problem(401, "unknown or revoked token")
+    elif cookie:
+        with tracker.db.reader() as uow:
+            found = session_principal(uow, cookie, now())
+        if found is None:
+            raise Problem(401, "the session has expired: log in again")
+        if request.method not in _SAFE:
+            await _check_csrf(request, found)
+    else:
+        raise Problem(401, "authentication required")
+    request.state.principal = found
+    return found
+
+
+async def _check_csrf(request: Request, who: Principal) -> None:
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not sent or not who.csrf_token or not hmac.compare_digest(sent, who.csrf_token):
+        raise Problem(403, "missing or wrong CSRF token")
+
+
+def require(role: Role) -> Callable[[Request], object]:
+    """A dependency: the caller, who must hold at least `role` (else 403)."""
+
+    async def dependency(request: Request) -> Principal:
+        who = await caller(request)
+        if not who.role.allows(role):
+            raise Problem(403, f"this needs the {role.value} role; you are {who.role.value}")
+        return who
+
+    dependency.__name__ = f"require_{role.value}"
+    return dependency
