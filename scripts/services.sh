@@ -48,6 +48,13 @@ ensure_postgres() {
   wait_port "$PG_PORT" postgresql
 }
 
+ensure_chromium() {
+  # The browser test drives Debian's Chromium through Playwright (Playwright's own download
+  # does not work offline).
+  [[ -x /usr/bin/chromium ]] || apt_install chromium
+}
+
 ensure_redis
 ensure_postgres
-echo "services: redis 127.0.0.1:$REDIS_PORT and postgresql 127.0.0.1:$PG_PORT are up" >&2
+ensure_chromium
+echo "services: redis 127.0.0.1:$REDIS_PORT, postgresql 127.0.0.1:$PG_PORT and chromium are ready" >&2

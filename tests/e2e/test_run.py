@@ -9,11 +9,13 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.e2e.conftest import wait_until
 from tests.integration.helpers import PUTIN, json_channel
 from tests.servers import item, rss
+from tests.web.conftest import free_port
 
 pytestmark = pytest.mark.e2e
 TRACKER = str(Path(sys.executable).parent / "tracker")
@@ -46,6 +48,7 @@ def test_run_polls_alerts_to_console_and_stops_on_ctrl_c(config_dir, feeds, rece
         TRACKER_DATA_DIR=str(tmp_path / "var"),
         TRACKER_TICK_SECONDS="0.5",
         TRACKER_ALLOWED_NETWORKS="127.0.0.0/8",
+        TRACKER_WEB_PORT=str(port := free_port()),
     )
     log = tmp_path / "run.log"
     with log.open("wb") as out:
@@ -63,6 +66,7 @@ def test_run_polls_alerts_to_console_and_stops_on_ctrl_c(config_dir, feeds, rece
         )
         assert (tmp_path / "var" / "tracker.db").exists()
         assert (tmp_path / "var" / "broker").is_dir()
+        _the_desk_shows_the_event(port, tmp_path / "var" / "initial-admin-password")
 
         started = time.monotonic()
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends to the foreground process group
@@ -81,12 +85,40 @@ def test_run_polls_alerts_to_console_and_stops_on_ctrl_c(config_dir, feeds, rece
     assert "Press Ctrl-C to stop." in output
     assert "Warm shutdown" in output
     assert "Traceback" not in output
+    password = (tmp_path / "var" / "initial-admin-password").read_text().strip()
+    assert password not in output  # the first admin's password is in the file, never printed
+
+
+def _the_desk_shows_the_event(port: int, password_file: Path) -> None:
+    """The desk is served too: the first admin logs in and finds the statement on the queue."""
+    assert oct(password_file.stat().st_mode & 0o777) == "0o600"
+    password = password_file.read_text().strip()
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", trust_env=False, timeout=10) as web:
+        wait_until(lambda: _up(web), what="the desk to answer")
+        login = web.post("/login", data={"username": "admin", "password": password})
+        assert login.status_code == 303
+        titles = [
+            (e["data"].get("statement") or {}).get("title")
+            for e in web.get("/api/v1/events").json()["items"]
+        ]
+        assert "Putin agrees to energy halt" in titles
+
+
+def _up(web: httpx.Client) -> bool:
+    try:
+        return web.get("/healthz").status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def test_workers_do_not_outlive_a_killed_supervisor(config_dir, tmp_path):
     """If `tracker run` itself is SIGKILLed, its worker shuts down instead of running orphaned."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
-    env.update(TRACKER_CONFIG_DIR=str(config_dir.path), TRACKER_DATA_DIR=str(tmp_path / "var"))
+    env.update(
+        TRACKER_CONFIG_DIR=str(config_dir.path),
+        TRACKER_DATA_DIR=str(tmp_path / "var"),
+        TRACKER_WEB_PORT=str(free_port()),
+    )
     marker = str(tmp_path / "var")
     log = tmp_path / "run.log"
     with log.open("wb") as out:

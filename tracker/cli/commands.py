@@ -120,6 +120,9 @@ def run() -> None:
         if settings.embedded_broker:
             broker = f"embedded (files under {settings.data_dir / 'broker'})"
         typer.echo(f"broker: {broker}; alerts go to: {channels}")
+        port = _web_port(settings.web_host, settings.web_port)
+        typer.echo(f"editor's desk: http://{settings.web_host}:{port}/")
+        _first_admin(tracker)
         typer.echo("In another terminal: `tracker sources list` shows each source's health.")
         typer.echo("Press Ctrl-C to stop.")
     env = dict(os.environ)
@@ -139,7 +142,44 @@ def run() -> None:
         "--without-mingle",
         "--without-gossip",
     ]
-    raise typer.Exit(supervise([worker], env))
+    web = [sys.executable, "-c", "from tracker.cli import main; main()", "web", "--port", str(port)]
+    raise typer.Exit(supervise([worker, web], env))
+
+
+def _web_port(host: str, wanted: int) -> int:
+    """The configured port, or a free one when something else holds it."""
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, wanted))
+        except OSError:
+            probe.bind((host, 0))
+            free = int(probe.getsockname()[1])
+            typer.echo(f"port {wanted} is taken; the desk uses {free} (TRACKER_WEB_PORT sets it)")
+            return free
+    return wanted
+
+
+def _first_admin(tracker: Any) -> None:
+    """On a database with no users, make an admin so a newcomer can log in at once; its
+    password goes to a file only its owner can read (never to the terminal or a log)."""
+    import secrets
+
+    from tracker.services import accounts
+
+    with tracker.db.unit_of_work() as uow:
+        if uow.accounts.users():
+            return
+        password = secrets.token_urlsafe(12)
+        accounts.add_user(uow, "admin", password, "admin", utcnow())
+        uow.commit()
+    path = tracker.settings.data_dir / "initial-admin-password"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(password + "\n")
+    typer.echo(f"log in as admin; the password is in {path} (delete it once you have it;")
+    typer.echo("  `tracker users add NAME --role editor` adds more people)")
 
 
 def _source_row(row: Any, now: Any) -> list[str]:
