@@ -86,6 +86,14 @@ OPPOSES = (
     "stop* the|all",
     "sabotag*",
     "dismiss*",
+    "paus*",
+    "suspend*",
+    "halted",
+    "halts",
+    "halting",
+    "freez*",
+    "cut off",
+    "withh*ld*",
 )
 # Phrases that make support conditional on something beyond reciprocity.
 CONDITIONAL = (
@@ -107,6 +115,7 @@ CONDITIONAL = (
     "key condition",
     "precondition*",
     "provided",
+    "but ... must",
     "only after",
     "only when",
     "unless",

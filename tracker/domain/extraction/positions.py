@@ -30,6 +30,33 @@ _OBLIGATION = re.compile(
 )
 _INFINITIVE_LINK = re.compile(r"^\s*(?:to|and)\s+$", re.IGNORECASE)
 _IT = re.compile(r"\s+(?:it|them)\b", re.IGNORECASE)
+# A cue inside an if- or whether-clause is a supposition, not a stance ("tariffs if Moscow
+# did not agree"; "did not say whether he would accept"); nor is a prediction by others
+# ("is unlikely to agree", "is expected to accept").
+_IRREALIS = re.compile(
+    r"(?:\b(?:if|unless|whether)\b[^,;:\"\u201c\u201d]*"
+    r"|\b(?:(?:un)?likely|expected)\s+to\s+(?:\w+\s+)?)$",
+    re.IGNORECASE,
+)
+
+
+_OWN_DUTY = re.compile(
+    r"^but\b.*\b(?:we|I)\b", re.IGNORECASE | re.DOTALL
+)  # "but we must": no demand
+_SUBORDINATE = re.compile(r"\b(?:if|unless|whether|until)\b", re.IGNORECASE)
+_SUPPOSED = re.compile(r"\b(?:if|whether)\b[^,;:\"\u201c\u201d]*$", re.IGNORECASE)
+
+
+def _irrealis(reading: Reading, cue: Match, mention: IssueMention | None = None) -> bool:
+    """Whether a cue only supposes or predicts what it says, or the issue it would govern
+    sits in a clause of its own ("would not lift sanctions until a ceasefire is agreed")."""
+    if cue.label == "conditional":
+        return bool(_SUPPOSED.search(reading.text[: cue.start]))
+    if _IRREALIS.search(reading.text[: cue.start]):
+        return True
+    return mention is not None and bool(_SUBORDINATE.search(reading.text[cue.end : mention.start]))
+
+
 _BASE = {
     "supports": Stance.SUPPORTS,
     "proposal": Stance.SUPPORTS,
@@ -201,7 +228,7 @@ def _issue_claims(reading: Reading, mention: IssueMention) -> list[Draft]:
     if not cues and not drafts and (reading.own_statement or _attributed_after(reading, mention)):
         return _asserted(reading, mention)
     for cue in reversed(cues):
-        if cue.label == "neutral":
+        if cue.label == "neutral" or _irrealis(reading, cue, mention):
             break
         names = holders_of(reading, cue)
         stance = _stance(reading, cue, mention)
@@ -254,8 +281,25 @@ def _attributed_after(reading: Reading, mention: IssueMention) -> bool:
     )
 
 
+def _untracked_speaker(reading: Reading, mention: IssueMention) -> bool:
+    """ "..., British Prime Minister Keir Starmer said": words attributed to someone the topic
+    does not track are nobody's position here."""
+    text = reading.text
+    for cue in reading.cues:
+        if cue.label != "reporting" or cue.start <= mention.end:
+            continue
+        comma = text.rfind(",", mention.end, cue.start)
+        if comma < 0:
+            return False
+        named = [a for a in reading.actors if comma < a.start < cue.start]
+        return not named and bool(re.search(r"\b[A-Z][a-z]", text[comma : cue.start]))
+    return False
+
+
 def _asserted(reading: Reading, mention: IssueMention) -> list[Draft]:
     """In a person's own words, "Ukraine will not give up its land" is their position."""
+    if _untracked_speaker(reading, mention):
+        return []
     fake = Match("reporting", 0, 0, "")
     between = reading.text[: mention.start]
     if not (_MODAL.search(between) or reading.ctx.vocab.negation.search(between)):
@@ -287,6 +331,8 @@ def _conditional(reading: Reading, drafts: list[Draft]) -> list[Draft]:
     ):
         return drafts
     for cue in found:
+        if _irrealis(reading, cue) or _OWN_DUTY.match(cue.text):
+            continue  # "asked whether ... in exchange for ...": the question's, not a condition
         holders = set(holders_of(reading, cue))
         conditions = _conditions(text[cue.end :])
         drafts = [
