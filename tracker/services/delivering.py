@@ -204,6 +204,11 @@ def _claim(
     until = now + timedelta(seconds=runtime.delivery_lease)
     with db.unit_of_work() as uow:
         if not uow.deliveries.claim(delivery_id, queued_by, owner, until, now):
+            if queued_by is not None:
+                # Not sendable yet (an earlier event of its subject is still pending): give the
+                # queue lease back, so the relay takes it up on its first tick once in order.
+                uow.deliveries.release(delivery_id, queued_by)
+                uow.commit()
             return [], None
         held = uow.deliveries.held_many([delivery_id], owner)
         if held and held[0][0].digest_key:

@@ -106,6 +106,19 @@ class DeliveryRepository:
         )
         return bool(getattr(result, "rowcount", 0))
 
+    def release(self, delivery_id: int, owner: str) -> None:
+        """Give back a lease `owner` holds on a pending delivery."""
+        self.session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.id == delivery_id,
+                DeliveryRow.lease_owner == owner,
+                DeliveryRow.status == PENDING,
+            )
+            .values(lease_owner=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
     def claim_digest(
         self, held: DeliveryRow, queued_by: str | None, owner: str, until: datetime, now: datetime
     ) -> list[int]:
