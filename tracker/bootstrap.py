@@ -210,6 +210,7 @@ class Tracker:
             retry_schedule=s.delivery_retry_schedule,
             backlog_max_age=s.backlog_max_age,
             dispute_window=s.dispute_window_seconds,
+            cluster_window=s.cluster_window_seconds,
             vocabularies=config.vocabularies,
             extractors=self._extractors,
             readers=self._readers,

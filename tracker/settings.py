@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     backlog_max_age: float = Field(default=86_400.0, ge=0)
     # Two sources stating different values of a fact this close together dispute it.
     dispute_window_seconds: float = Field(default=172_800.0, ge=0)
+    # A near-copy of a story another source carried this recently joins its cluster, silently.
+    cluster_window_seconds: float = Field(default=259_200.0, ge=0)
     max_backoff_seconds: float = Field(default=3600.0, ge=1)
 
     delivery_retry_schedule: Annotated[tuple[float, ...], NoDecode] = DEFAULT_SCHEDULE

@@ -16,6 +16,7 @@ import structlog
 
 from tracker.domain import health
 from tracker.domain.events import Event
+from tracker.domain.similarity import simhash
 from tracker.domain.sources import SourceSpec
 from tracker.domain.statement_events import source_event, statement_event
 from tracker.domain.statements import Change, Observation, announcement, classify, in_backlog
@@ -59,7 +60,7 @@ def _statement_events(
         elif existing.fingerprint != obs.fingerprint:
             edited.append((existing, obs))
     uow.statements.flush()  # ids for all new statements in one round trip
-    seen = _Seen(uow, spec, topics, now)
+    seen = _Seen(uow, spec, topics, now, runtime.cluster_window)
     for statement, obs in created:
         backlog = in_backlog(
             obs.published, now, first_poll=first_poll, max_age=runtime.backlog_max_age
@@ -84,6 +85,7 @@ class _Seen:
     spec: SourceSpec
     topics: list[Topic]
     now: datetime
+    cluster_window: float
     events: list[Event] = field(default_factory=list)
     texts: list[NewText] = field(default_factory=list)
 
@@ -105,6 +107,7 @@ class _Seen:
         if event_type == "statement.edited" and not matched:
             matched = {topic: [] for topic in statement.topics}  # an edit that drops the topic
         statement.relevant, statement.topics = bool(matched), sorted(matched)
+        copy = change is Change.NEW and statement.relevant and self._clustered(statement, obs)
         if statement.relevant:
             stated_at = min(
                 obs.published or now, now
@@ -115,8 +118,8 @@ class _Seen:
         if event_type is None:
             return
         statement.announced = True
-        if backlog:
-            return  # known from now on (so its edits are news), but not announced
+        if backlog or copy:
+            return  # known from now on (so its edits are news), but not announced again
         self.events.append(
             statement_event(
                 event_type,
@@ -129,6 +132,21 @@ class _Seen:
                 previous=previous if event_type == "statement.edited" else None,
             )
         )
+
+    def _clustered(self, statement: StatementRow, obs: Observation) -> bool:
+        """Attach a new statement to its story cluster; return whether it is a copy of a story
+        another source already carried (then the story has alerted: this one does not)."""
+        statement.cluster_id = statement.id
+        value = simhash(f"{obs.title}\n{obs.text}")
+        if value is None:
+            return False
+        since = self.now - timedelta(seconds=self.cluster_window)
+        first = self.uow.statements.near_copy(value, statement.source_id, since)
+        self.uow.statements.index_text(statement, value, self.now)
+        if first is None:
+            return False
+        statement.cluster_id = first.cluster_id or first.id
+        return True
 
 
 def _succeeded(row: SourceRow, now: datetime, status: str) -> list[Event]:

@@ -42,6 +42,7 @@ class Runtime:
     retry_schedule: tuple[float, ...] = (0, 5, 300)
     backlog_max_age: float = 86_400.0
     dispute_window: float = 172_800.0
+    cluster_window: float = 259_200.0
     vocabularies: dict[str, Vocabulary] = field(default_factory=dict, repr=False)
     extractors: dict[str, Extractor] = field(default_factory=dict, repr=False)  # local rules
     readers: dict[str, Extractor] = field(default_factory=dict, repr=False)  # remote (a model)

@@ -94,8 +94,27 @@ class StatementRow(Base):
     published_at: Mapped[datetime | None]
     first_seen_at: Mapped[datetime]
     changed_at: Mapped[datetime]
+    # Near-duplicate detection: the first text's SimHash (signed 64-bit), and the story cluster
+    # (the id of the cluster's first statement; syndicated copies share it and alert once).
+    simhash: Mapped[int | None] = mapped_column(BigInteger)
+    cluster_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
 
     __table_args__ = (UniqueConstraint("source_id", "key_digest"),)
+
+
+class StatementBandRow(Base):
+    """One 8-bit band of a statement's SimHash: near-duplicates share at least one."""
+
+    __tablename__ = "statement_bands"
+
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), primary_key=True
+    )
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+    seen_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_statement_bands_lookup", "band", "value", "seen_at"),)
 
 
 class VersionRow(Base):

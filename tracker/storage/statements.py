@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from tracker.domain.similarity import MAX_DISTANCE, bands, distance, to_signed, to_unsigned
 from tracker.domain.statements import Observation, StoredStatement
-from tracker.storage.models import StatementRow, VersionRow
+from tracker.storage.models import StatementBandRow, StatementRow, VersionRow
 
 _CHUNK = 500  # keeps IN (...) lists well under every driver's parameter limit
 
@@ -106,6 +107,44 @@ class StatementRepository:
         row.url = obs.url or row.url
         row.published_at = obs.published or row.published_at
         row.changed_at = now
+
+    def near_copy(self, value: int, source_id: str, since: datetime) -> StatementRow | None:
+        """Return the earliest statement of another source seen since `since` whose SimHash is
+        within `MAX_DISTANCE` bits of `value` (a syndicated copy of the same story)."""
+        wanted = [
+            and_(StatementBandRow.band == i, StatementBandRow.value == v)
+            for i, v in enumerate(bands(value))
+        ]
+        candidates = (
+            select(StatementRow)
+            .join(StatementBandRow, StatementBandRow.statement_id == StatementRow.id)
+            .where(
+                or_(*wanted),
+                StatementBandRow.seen_at >= since,
+                StatementRow.source_id != source_id,
+                StatementRow.simhash.is_not(None),
+            )
+            .distinct()
+        )
+        close = [
+            row
+            for row in self.session.scalars(candidates)
+            if row.simhash is not None and distance(to_unsigned(row.simhash), value) <= MAX_DISTANCE
+        ]
+        return min(close, key=lambda r: r.id) if close else None
+
+    def index_text(self, row: StatementRow, value: int, now: datetime) -> None:
+        """Remember a statement's SimHash and its bands, for later copies to find."""
+        row.simhash = to_signed(value)
+        self.session.add_all(
+            StatementBandRow(statement_id=row.id, band=i, value=v, seen_at=now)
+            for i, v in enumerate(bands(value))
+        )
+
+    def cluster(self, cluster_id: int) -> list[StatementRow]:
+        """Return the statements of one story cluster, first seen first."""
+        query = select(StatementRow).where(StatementRow.cluster_id == cluster_id)
+        return list(self.session.scalars(query.order_by(StatementRow.id)))
 
     def flush(self) -> None:
         """Send pending inserts, so new rows get their ids (batched by the ORM)."""
