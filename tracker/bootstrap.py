@@ -49,6 +49,7 @@ def source_specs(config: Config) -> list[SourceSpec]:
             name=s.name,
             enabled=s.enabled,
             headers=dict(s.headers),
+            extract=s.extract.model_dump(exclude_none=True) if s.extract else {},
         )
         for s in config.sources
     ]

@@ -50,11 +50,57 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+_JSON_FIELDS = ("items", "id", "title", "text", "url", "date")
+# t.me/NAME or t.me/s/NAME (or the same /s/NAME path on a mirror of the web preview)
+_TELEGRAM = re.compile(
+    r"^(?:https://t\.me/(?:s/)?|(?P<mirror>https?://[^/]+)/s/)(?P<name>[A-Za-z0-9_]{4,64})/?$"
+)
+
+
+class ExtractConfig(Strict):
+    """How to read statements out of a page or a JSON answer.
+
+    `page`: `selector` (CSS) picks the statement's text; without it the main content is found
+    (boilerplate, navigation and share buttons left out). `json`: JMESPath expressions for the
+    list of items and, relative to each item, its id, title, text, url and date."""
+
+    selector: str | None = Field(default=None, min_length=1, max_length=500)
+    items: str | None = None
+    id: str | None = None
+    title: str | None = None
+    text: str | None = None
+    url: str | None = None
+    date: str | None = None
+
+    @model_validator(mode="after")
+    def _compiles(self) -> ExtractConfig:
+        import jmespath
+        from jmespath.exceptions import JMESPathError
+
+        for name in _JSON_FIELDS:
+            expression = getattr(self, name)
+            if expression is None:
+                continue
+            try:
+                jmespath.compile(expression)
+            except JMESPathError as exc:
+                first = str(exc).splitlines()[0].rstrip(":")
+                raise ValueError(f"{name}: not a JMESPath expression: {first}") from None
+        if self.selector is not None:
+            from cssselect import GenericTranslator, SelectorError
+
+            try:
+                GenericTranslator().css_to_xpath(self.selector)
+            except SelectorError as exc:
+                raise ValueError(f"selector: not a CSS selector: {exc}") from None
+        return self
+
+
 class SourceConfig(Strict):
     """One watched source."""
 
     id: Identifier
-    kind: Literal["feed"]
+    kind: Literal["feed", "page", "json", "telegram"]
     url: HttpUrl
     interval: Duration = Field(default=300, ge=MIN_INTERVAL, le=MAX_INTERVAL)
     topics: list[Identifier] = Field(min_length=1)
@@ -62,6 +108,24 @@ class SourceConfig(Strict):
     name: str | None = None
     enabled: bool = True
     headers: dict[str, str] = Field(default_factory=dict)
+    extract: ExtractConfig | None = None
+
+    @model_validator(mode="after")
+    def _kind_options(self) -> SourceConfig:
+        extract = self.extract or ExtractConfig()
+        if self.kind == "json" and (extract.items is None or extract.text is None):
+            raise ValueError("a json source needs extract.items and extract.text (JMESPath)")
+        if self.kind in {"feed", "telegram"} and self.extract is not None:
+            raise ValueError(f"a {self.kind} source takes no extract options")
+        if self.kind == "page" and any(getattr(extract, f) for f in _JSON_FIELDS):
+            raise ValueError("a page source takes only extract.selector")
+        if self.kind == "telegram":
+            match = _TELEGRAM.match(self.url)
+            if match is None:
+                raise ValueError("a telegram source's url is https://t.me/s/CHANNEL")
+            base = match["mirror"] or "https://t.me"
+            object.__setattr__(self, "url", f"{base}/s/{match['name']}")
+        return self
 
 
 class SourcesFile(Strict):

@@ -23,6 +23,7 @@ class SourceSpec:
     name: str | None = None
     enabled: bool = True
     headers: dict[str, str] = field(default_factory=dict)
+    extract: dict[str, str] = field(default_factory=dict)  # page selector / JSON expressions
 
     def public(self) -> dict[str, Any]:
         """Return what may be shown in events and pages: no headers, no credentials in URLs."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import structlog
@@ -41,6 +41,7 @@ class Target:
     kind: str
     content_hash: str | None
     request: FetchRequest
+    options: dict[str, str] = field(default_factory=dict)
 
 
 def _target(row: SourceRow, configured: dict[str, SourceSpec]) -> Target:
@@ -48,7 +49,8 @@ def _target(row: SourceRow, configured: dict[str, SourceSpec]) -> Target:
     spec = configured.get(row.id)
     headers = dict(spec.headers) if spec is not None else {}
     request = FetchRequest(row.id, row.url, row.etag, row.last_modified, headers)
-    return Target(row.id, row.kind, row.content_hash, request)
+    options = dict(spec.extract) if spec is not None else {}
+    return Target(row.id, row.kind, row.content_hash, request, options)
 
 
 def parse_result(target: Target, result: FetchResult) -> Outcome:
@@ -62,7 +64,9 @@ def parse_result(target: Target, result: FetchResult) -> Outcome:
     if digest == target.content_hash:  # servers without validators: same bytes, same items
         return Unchanged(target.source_id, url, result.etag, result.last_modified)
     try:
-        items = PARSERS[target.kind](result.body, url=result.url, content_type=result.content_type)
+        items = PARSERS[target.kind](
+            result.body, url=result.url, content_type=result.content_type, options=target.options
+        )
         observations = [Observation.of(item) for item in items]
     except ParseError as exc:
         return Failed(target.source_id, url, exc)

@@ -12,6 +12,7 @@ SourceError                     every failed poll; `reason` is what users see
     ├── BodyTooLarge            the body passed the size cap (streamed and aborted)
     └── ParseError              the body is not what this kind of source expects
         ├── NotAFeed            HTML or another document where a feed was expected
+        ├── TooLittleText       a page or post list yields (almost) no text
         ├── MalformedFeed       not well-formed XML (truncated, mismatched tags)
         └── EntitiesRefused     the XML declares entities (entity-expansion attacks)
 """
@@ -78,6 +79,11 @@ class ParseError(PermanentSourceError):
 
 class NotAFeed(ParseError):
     """The body is not RSS or Atom."""
+
+
+class TooLittleText(ParseError):
+    """A page that used to carry a statement yields almost none: a changed layout, a consent
+    or paywall page. Reported as a failure of the source, never as an edit."""
 
 
 class MalformedFeed(ParseError):

@@ -13,6 +13,7 @@ import codecs
 import hashlib
 import re
 from calendar import timegm
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -105,7 +106,13 @@ def _check(parsed: Any, body: bytes, content_type: str | None) -> None:
         )
 
 
-def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> list[Item]:
+def parse_feed(
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None = None,
+    options: Mapping[str, str] | None = None,  # noqa: ARG001 - a feed needs none
+) -> list[Item]:
     """Return the items of a feed, first occurrence of each key only; raise ParseError."""
     _refuse_entities(body)
     # No content-location: feedparser would resolve relative GUIDs against the feed URL, and a

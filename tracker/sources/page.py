@@ -1,0 +1,78 @@
+"""`page`: one web page, one statement. Its text is the page's main content (boilerplate,
+navigation, share buttons and comments left out), or what a CSS selector picks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urljoin
+
+import lxml.html
+
+from tracker.domain.statements import Item
+from tracker.sources.errors import ParseError, TooLittleText
+from tracker.sources.markup import clean, decode, tree, when
+
+MIN_WORDS = 15
+
+
+def _meta(doc: lxml.html.HtmlElement, *names: str) -> str | None:
+    for name in names:
+        for node in doc.xpath(f'//meta[@property="{name}" or @name="{name}"]/@content'):
+            if str(node).strip():
+                return str(node).strip()
+    return None
+
+
+def _title(doc: lxml.html.HtmlElement) -> str:
+    found = _meta(doc, "og:title", "twitter:title")
+    if found:
+        return found
+    for path in ("//h1", "//title"):
+        nodes = doc.xpath(path)
+        if nodes and (text := clean(nodes[0].text_content())):
+            return text
+    return ""
+
+
+def _main_text(html: str, doc: lxml.html.HtmlElement, selector: str | None) -> str:
+    if selector:
+        nodes = doc.cssselect(selector)
+        if not nodes:
+            raise TooLittleText(f"the selector {selector!r} matches nothing on the page")
+        return clean("\n\n".join(n.text_content() for n in nodes))
+    import trafilatura
+
+    found = trafilatura.extract(
+        html,
+        include_comments=False,
+        include_tables=False,
+        include_links=False,
+        favor_precision=True,
+    )
+    return clean(found or "")
+
+
+def parse_page(
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None = None,
+    options: Mapping[str, str] | None = None,
+) -> list[Item]:
+    """Return the page as one statement, or raise ParseError / TooLittleText."""
+    if content_type and not any(t in content_type for t in ("html", "xml", "text/plain")):
+        raise ParseError(f"not a web page ({content_type.split(';')[0]})")
+    html = decode(body, content_type)
+    doc = tree(html)
+    text = _main_text(html, doc, (options or {}).get("selector"))
+    if len(text.split()) < MIN_WORDS:
+        raise TooLittleText(
+            "the page yields almost no text (a consent wall, a paywall, or a changed layout?)"
+        )
+    canonical = doc.xpath('//link[@rel="canonical"]/@href')
+    link = urljoin(url, str(canonical[0])) if canonical else url
+    published = when(
+        _meta(doc, "article:published_time", "og:published_time", "date", "dc.date")
+        or next(iter(doc.xpath("//time/@datetime")), None)
+    )
+    return [Item(key=link, title=_title(doc), text=text, url=link, published=published)]
