@@ -59,7 +59,9 @@ def test_two_workers_never_poll_or_alert_twice(
     """Two worker processes (one beat) over 40 sources: each item alerts exactly once."""
     sources = []
     for i in range(40):
-        feeds.set(f"/f{i}.xml", rss(item(f"g{i}", f"Kremlin statement {i}", PUTIN)))
+        # Forty different stories: one story carried by forty sources would alert once.
+        text = f"Statement {i}: Putin agreed to a {i + 1}-day halt on strikes on energy sites."
+        feeds.set(f"/f{i}.xml", rss(item(f"g{i}", f"Kremlin statement {i}", text)))
         sources.append(config_dir.feed(f"f{i}", feeds.url(f"/f{i}.xml"), interval=3600))
     config_dir.sources(sources)
     config_dir.alerts(

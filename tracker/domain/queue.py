@@ -8,7 +8,7 @@ Nothing leaves the queue without an action, and every action is audited by the c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -69,8 +69,11 @@ class Change:
     assignee: str | None
     snoozed_until: datetime | None = None
     note: str | None = None
-    # The states the event must still be in when the change is written (checked atomically)
+    # The state the event must still be in when the change is written (checked atomically):
+    # one of these statuses, and the assignee it was read with, so an action decided on a
+    # stale read fails even when the event has come back to the same status in other hands.
     expect: tuple[Status, ...] = ()
+    expect_assignee: str | None = None
 
 
 MAX_NOTE = 2000
@@ -90,15 +93,28 @@ def decide(
 ) -> Change:
     """Return what `action` by `who` does to an event, or raise QueueConflict / InvalidAction.
 
-    The change expects the event still to be in the state it was read in, so of two editors
-    acting at once exactly one wins."""
+    The change expects the event still to be as it was read (status and assignee), so of two
+    editors acting at once exactly one wins."""
+    change = _change(item, action, who, now, note=note, until=until)
+    return replace(change, expect=(item.status,), expect_assignee=item.assignee)
+
+
+def _change(
+    item: Item,
+    action: Action,
+    who: str,
+    now: datetime,
+    *,
+    note: str | None,
+    until: datetime | None,
+) -> Change:
     if note is not None and len(note) > MAX_NOTE:
         raise InvalidAction(f"the note is longer than {MAX_NOTE} characters")
-    status, expect = item.effective(now), (item.status,)
+    status = item.effective(now)
     if action is Action.REOPEN:
         if status is Status.OPEN:
             raise QueueConflict("already open")
-        return Change(Status.OPEN, None, note=note, expect=expect)
+        return Change(Status.OPEN, None, note=note)
     if status is Status.RESOLVED:
         raise QueueConflict(
             "already resolved" if action is Action.RESOLVE else "resolved: reopen it first"
@@ -106,11 +122,11 @@ def decide(
     if status in _HELD and item.assignee != who:
         raise QueueConflict(f"already claimed by {item.assignee}")
     if action is Action.CLAIM:  # claiming what is already yours changes nothing
-        return Change(status if status in _HELD else Status.CLAIMED, who, expect=expect)
+        return Change(status if status in _HELD else Status.CLAIMED, who)
     if action is Action.ACKNOWLEDGE:
-        return Change(Status.ACKNOWLEDGED, who, expect=expect)
+        return Change(Status.ACKNOWLEDGED, who)
     if action is Action.RESOLVE:
-        return Change(Status.RESOLVED, who, note=note, expect=expect)
+        return Change(Status.RESOLVED, who, note=note)
     if until is None or until <= now:
         raise InvalidAction("snooze needs a time in the future")
-    return Change(Status.SNOOZED, None, snoozed_until=until, note=note, expect=expect)
+    return Change(Status.SNOOZED, None, snoozed_until=until, note=note)

@@ -19,6 +19,7 @@ from tracker.storage.models import ApiTokenRow, UserRow, WebSessionRow
 
 TOKEN_PREFIX = "trk"  # noqa: S105 - the tokens' visible prefix, not a secret
 SESSION_LIFETIME = timedelta(hours=12)
+TOKEN_USE_GRAIN = timedelta(minutes=1)  # how stale a token's last_used_at may get
 MIN_PASSWORD = 10
 _USERNAME = re.compile(r"^[A-Za-z0-9._@-]{2,100}$")
 _HASHER = PasswordHasher()
@@ -101,8 +102,7 @@ def revoke_token(uow: UnitOfWork, token_id: str, now: datetime) -> None:
     row.revoked_at = row.revoked_at or now
 
 
-def token_principal(uow: UnitOfWork, token: str, now: datetime) -> Principal | None:
-    """Return who a bearer token belongs to, or None when it is unknown or revoked."""
+def _live_token(uow: UnitOfWork, token: str) -> ApiTokenRow | None:
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:  # noqa: PLR2004 - prefix, id, secret
         return None
@@ -111,9 +111,30 @@ def token_principal(uow: UnitOfWork, token: str, now: datetime) -> Principal | N
         return None
     if not hmac.compare_digest(row.token_hash, _digest(token)):
         return None
-    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-        row.last_used_at = now  # coarse, so a busy client does not write on every call
-    return Principal(f"token:{row.name}", Role(row.role))
+    return row
+
+
+def token_principal(uow: UnitOfWork, token: str) -> Principal | None:
+    """Return who a bearer token belongs to, or None when it is unknown or revoked (reads
+    only: checking a token must not wait on writers)."""
+    row = _live_token(uow, token)
+    return None if row is None else Principal(f"token:{row.name}", Role(row.role))
+
+
+def token_use_due(uow: UnitOfWork, token: str, now: datetime) -> bool:
+    """Return whether a valid token's last use is older than `TOKEN_USE_GRAIN`."""
+    row = _live_token(uow, token)
+    if row is None:
+        return False
+    return row.last_used_at is None or now - row.last_used_at > TOKEN_USE_GRAIN
+
+
+def note_token_use(uow: UnitOfWork, token: str, now: datetime) -> None:
+    """Record that a token was used, when it is due (coarse, so a busy client does not write
+    on every call)."""
+    row = _live_token(uow, token)
+    if row is not None and token_use_due(uow, token, now):
+        row.last_used_at = now
 
 
 def login(

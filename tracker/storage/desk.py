@@ -106,12 +106,19 @@ class DeskRepository:
         return int(self.session.scalar(select(func.max(EventRow.seq))) or 0)
 
     def apply(self, event_id: str, change: Change, now: datetime) -> bool:
-        """Write a queue change if the event is still in one of the expected states (so two
-        editors claiming at once cannot both win); return whether it was written."""
+        """Write a queue change if the event is still as it was read: one of the expected
+        statuses, the expected assignee (so two editors claiming at once cannot both win, and
+        a stale decision cannot take over an event that changed hands); return whether it
+        was written."""
         expected = [s.value for s in change.expect]
+        held_by = (
+            EventRow.assignee.is_(None)
+            if change.expect_assignee is None
+            else EventRow.assignee == change.expect_assignee
+        )
         query = (
             update(EventRow)
-            .where(EventRow.id == event_id, EventRow.status.in_(expected))
+            .where(EventRow.id == event_id, EventRow.status.in_(expected), held_by)
             .values(
                 status=change.status.value,
                 assignee=change.assignee,

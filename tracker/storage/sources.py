@@ -130,13 +130,13 @@ class SourceRepository:
     def lease_now(
         self, ids: Sequence[str] | None, now: datetime, owner: str, until: datetime
     ) -> list[str]:
-        """Lease the given (or all unpaused) enabled sources now, whatever their schedule,
-        unless leased."""
-        query = select(SourceRow.id).where(SourceRow.enabled.is_(True), self._free(now))
+        """Lease the given (or all) enabled sources now, whatever their schedule, unless leased
+        or paused: an editor's pause holds for `tracker poll --once` too."""
+        query = select(SourceRow.id).where(
+            SourceRow.enabled.is_(True), SourceRow.paused_at.is_(None), self._free(now)
+        )
         if ids is not None:
             query = query.where(SourceRow.id.in_(ids))
-        else:
-            query = query.where(SourceRow.paused_at.is_(None))
         return self._lease(
             list(self.session.scalars(query.with_for_update(skip_locked=True))), now, owner, until
         )

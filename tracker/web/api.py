@@ -5,28 +5,31 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tracker.delivery.signing import new_secret
 from tracker.domain.access import Role
-from tracker.domain.queue import Action, InvalidAction, QueueConflict, Status
+from tracker.domain.queue import SEVERITY_RANK, Action, InvalidAction, QueueConflict, Status
 from tracker.services import desk, webhooks
 from tracker.services.accounts import Principal
 from tracker.services.state_view import topic_state
 from tracker.storage.desk import QueueFilter
 from tracker.storage.models import DeliveryRow, EventRow, SourceRow, WebhookEndpointRow
-from tracker.web.problems import Problem
+from tracker.web.problems import PROBLEM_RESPONSES, Problem
 from tracker.web.security import now, require
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=PROBLEM_RESPONSES)
 Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
 Editor = Annotated[Principal, Depends(require(Role.EDITOR))]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 MAX_PAGE = 200
+MAX_SEQ = 2**63 - 1  # a BIGINT; a larger number in a cursor is not one this API gave out
+# PostgreSQL cannot hold a NUL character in text: a request with one does not fit the schema.
+NO_NUL = r"^[^\x00]*$"
 
 
 class EventOut(BaseModel):
@@ -77,10 +80,29 @@ class EventDetail(EventOut):
 
 
 class ActionIn(BaseModel):
-    """What an action may carry: a note (resolve, snooze, reopen), a time (snooze)."""
+    """What an action may carry: a note (resolve, snooze, reopen), a time (snooze; UTC when it
+    has no offset)."""
 
-    note: str | None = Field(default=None, max_length=2000)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"note": "the Kremlin readout", "until": "2100-01-01T06:00:00Z"}]
+        }
+    )
+
+    note: str | None = Field(default=None, max_length=2000, pattern=NO_NUL)
     until: datetime | None = None
+
+    @field_validator("until")
+    @classmethod
+    def _in_utc(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("the time is out of range") from None
 
 
 class SourceOut(BaseModel):
@@ -118,8 +140,15 @@ class WebhookOut(BaseModel):
 class WebhookIn(BaseModel):
     """A new endpoint."""
 
-    url: str = Field(min_length=8, max_length=2000)
-    types: list[str] = Field(default_factory=list, max_length=50)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"url": "https://hooks.example.org/tracker", "types": ["position.*"]}]
+        }
+    )
+    url: str = Field(min_length=8, max_length=2000, pattern=NO_NUL)
+    types: list[Annotated[str, Field(max_length=100, pattern=NO_NUL)]] = Field(
+        default_factory=list, max_length=50
+    )
     id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,100}$")
 
 
@@ -210,9 +239,12 @@ def _cursor(value: str | None) -> tuple[int, int] | None:
         return None
     try:
         rank, seq = base64.urlsafe_b64decode(value.encode() + b"==").decode().split(":")
-        return int(rank), int(seq)
+        found = int(rank), int(seq)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise Problem(400, "not a cursor this API gave out") from None
+        found = None
+    if found is None or not (0 <= found[0] <= len(SEVERITY_RANK) and 0 <= found[1] <= MAX_SEQ):
+        raise Problem(400, "not a cursor this API gave out")
+    return found
 
 
 def _next_cursor(rank: int, seq: int) -> str:

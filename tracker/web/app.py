@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,7 +18,17 @@ from tracker.domain.access import Role
 from tracker.services.accounts import Principal
 from tracker.web import api, pages, stream
 from tracker.web.metrics import TrackerCollector
-from tracker.web.problems import Problem, on_http_error, on_problem, on_validation_error
+from tracker.web.problems import (
+    PROBLEM_JSON,
+    PROBLEM_RESPONSES,
+    PROBLEM_SCHEMA,
+    Problem,
+    on_error,
+    on_http_error,
+    on_problem,
+    on_validation_error,
+    problem_response,
+)
 from tracker.web.security import require
 
 HERE = Path(__file__).parent
@@ -48,11 +59,16 @@ def create_app(tracker: Tracker) -> FastAPI:
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(Exception, on_error)
     pages.install(app)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
+        # PostgreSQL cannot hold a NUL character in text, and no name or filter has one.
+        if "\x00" in request.url.path or b"%00" in request.scope["query_string"]:
+            response: Response = problem_response(request, 400, "NUL characters are not allowed")
+        else:
+            response = await call_next(request)
         for name, value in _HEADERS.items():
             response.headers.setdefault(name, value)
         if request.url.path.startswith(("/api/", "/events", "/state", "/sources", "/login")):
@@ -64,7 +80,12 @@ def create_app(tracker: Tracker) -> FastAPI:
         """The process is up (no authentication)."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["ops"])
+    ready_responses: dict[int | str, dict[str, Any]] = {
+        **PROBLEM_RESPONSES,
+        503: {"description": "Not ready", "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}},
+    }
+
+    @app.get("/readyz", tags=["ops"], responses=ready_responses)
     def readyz(_: Annotated[Principal, Depends(require(Role.VIEWER))]) -> dict[str, str]:
         """The database and the broker are reachable."""
         checks = {"database": _database_ok(tracker), "broker": _broker_ok(tracker)}
@@ -72,7 +93,15 @@ def create_app(tracker: Tracker) -> FastAPI:
             raise Problem(503, "not ready", checks=checks)
         return checks
 
-    @app.get("/metrics", tags=["ops"], response_class=Response)
+    @app.get(
+        "/metrics",
+        tags=["ops"],
+        response_class=Response,
+        responses={
+            **PROBLEM_RESPONSES,
+            200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+        },
+    )
     def metrics(_: Annotated[Principal, Depends(require(Role.VIEWER))]) -> Response:
         """Prometheus metrics."""
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
@@ -95,8 +124,13 @@ def _database_ok(tracker: Tracker) -> str:
 def _broker_ok(tracker: Tracker) -> str:
     settings = tracker.settings
     if settings.broker_url is None:
-        folder = settings.data_dir / "broker"
-        return "ok" if folder.parent.exists() else f"missing folder {folder}"
+        # The embedded broker is a folder the worker creates under the data dir: ready when the
+        # folder, or the nearest folder above it that exists, is writable.
+        folder = (settings.data_dir / "broker").resolve()
+        existing = next(p for p in (folder, *folder.parents) if p.exists())
+        if not existing.is_dir():
+            return f"not a folder: {existing}"
+        return "ok" if os.access(existing, os.W_OK | os.X_OK) else f"cannot write {existing}"
     try:
         from kombu import Connection  # type: ignore[attr-defined]
 

@@ -21,6 +21,25 @@ _TITLES = {
     500: "Internal error",
     503: "Service unavailable",
 }
+# The problem document, as the OpenAPI schema shows it for every error answer.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+    },
+}
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {
+        "description": "A problem (RFC 9457): no or bad credentials, a role too small, no such "
+        "thing, a conflict, or a request that does not fit the schema (naming each field)",
+        "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
+    },
+}
 
 
 class Problem(Exception):
@@ -59,12 +78,22 @@ async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, exc.status_code, str(exc.detail))
 
 
+async def on_error(request: Request, exc: Exception) -> JSONResponse:  # noqa: ARG001
+    """Answer an unexpected error as a problem too (the server logs the traceback)."""
+    return problem_response(request, 500, "an internal error: see the server log")
+
+
 async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     """Answer a request that does not fit the schema, naming each field."""
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
-        for e in exc.errors()
-    ]
+    errors = [_field_error(e) for e in exc.errors()]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem_response(request, 422, detail, errors=errors)
+
+
+def _field_error(error: dict[str, Any]) -> dict[str, str]:
+    loc = tuple(error.get("loc", ()))
+    if error.get("type") == "json_invalid":  # its loc is ("body", the character it failed at)
+        at = f" at character {loc[1]}" if len(loc) > 1 else ""
+        return {"field": "body", "message": f"not valid JSON{at}"}
+    return {"field": ".".join(str(p) for p in loc), "message": str(error.get("msg", ""))}

@@ -15,9 +15,11 @@ from starlette.concurrency import run_in_threadpool
 from tracker.domain.access import Role
 from tracker.services.accounts import Principal
 from tracker.storage.desk import QueueFilter
+from tracker.web.api import MAX_SEQ
+from tracker.web.problems import PROBLEM_RESPONSES
 from tracker.web.security import now, require
 
-router = APIRouter(tags=["live"])
+router = APIRouter(tags=["live"], responses=PROBLEM_RESPONSES)
 POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 15.0
 
@@ -36,7 +38,8 @@ def _since(request: Request, seq: int) -> tuple[int, list[dict[str, Any]], int]:
 
 def _start(request: Request) -> int:
     header = request.headers.get("last-event-id", "")
-    if header.isdigit():
+    # ASCII digits only ("²" is a digit to str.isdigit), and no more than a BIGINT holds
+    if header.isascii() and header.isdigit() and int(header) <= MAX_SEQ:
         return int(header)
     with request.app.state.tracker.db.reader() as uow:
         last: int = uow.desk.last_seq()
@@ -61,7 +64,11 @@ async def _events(request: Request) -> AsyncIterator[str]:
         await asyncio.sleep(POLL_SECONDS)
 
 
-@router.get("/api/v1/stream", response_class=StreamingResponse)
+@router.get(
+    "/api/v1/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+)
 async def live(
     request: Request, _: Annotated[Principal, Depends(require(Role.VIEWER))]
 ) -> StreamingResponse:
