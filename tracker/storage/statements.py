@@ -146,6 +146,14 @@ class StatementRepository:
         query = select(StatementRow).where(StatementRow.cluster_id == cluster_id)
         return list(self.session.scalars(query.order_by(StatementRow.id)))
 
+    def story(self, statement_id: int) -> list[StatementRow]:
+        """Return every statement carrying the same story as this one (its cluster, or itself
+        alone), first seen first."""
+        row = self.session.get(StatementRow, statement_id)
+        if row is None:
+            return []
+        return [row] if row.cluster_id is None else self.cluster(row.cluster_id)
+
     def flush(self) -> None:
         """Send pending inserts, so new rows get their ids (batched by the ORM)."""
         self.session.flush()

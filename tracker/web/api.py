@@ -72,11 +72,23 @@ class DeliveryOut(BaseModel):
     sent_at: datetime | None
 
 
+class StoryCopy(BaseModel):
+    """One source carrying the story a statement event is about."""
+
+    source_id: str
+    title: str
+    url: str | None
+    first_seen_at: datetime
+    published_at: datetime | None
+
+
 class EventDetail(EventOut):
-    """An event with its deliveries and its audit trail."""
+    """An event with its deliveries, its audit trail and every source carrying the story it
+    came from (syndicated copies that joined the cluster after the alert included)."""
 
     deliveries: list[DeliveryOut]
     audit: list[dict[str, Any]]
+    story: list[StoryCopy] = []
 
 
 class ActionIn(BaseModel):
@@ -315,11 +327,29 @@ def get_event(request: Request, _: Viewer, event_id: str) -> dict[str, Any]:
         return {
             **event_out(row, now()),
             "deliveries": [delivery_out(d, row) for d in deliveries],
+            "story": story_out(uow, row),
             "audit": [
                 {"at": a.at.isoformat(), "actor": a.actor, "action": a.action, **a.detail}
                 for a in audit
             ],
         }
+
+
+def story_out(uow: Any, row: EventRow) -> list[dict[str, Any]]:
+    """Every source carrying the story of the statement an event came from (none for events
+    that came from no statement, such as a source failing)."""
+    if row.statement_id is None:
+        return []
+    return [
+        {
+            "source_id": s.source_id,
+            "title": s.title,
+            "url": s.url,
+            "first_seen_at": s.first_seen_at,
+            "published_at": s.published_at,
+        }
+        for s in uow.statements.story(row.statement_id)
+    ]
 
 
 def _act(

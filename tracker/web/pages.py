@@ -23,7 +23,7 @@ from tracker.services.accounts import Principal
 from tracker.services.state_view import topic_state
 from tracker.storage.desk import QueueFilter
 from tracker.storage.models import EventRow, StatementRow
-from tracker.web.api import event_out, source_out
+from tracker.web.api import event_out, source_out, story_out
 from tracker.web.problems import Problem
 from tracker.web.security import CSRF_FIELD, SESSION_COOKIE, caller, now
 
@@ -255,6 +255,7 @@ def install(app: FastAPI) -> None:  # noqa: C901, PLR0915 - the routes of one sm
             audit = uow.desk.audit_log(target=f"events/{event_id}")
             statement = _statement(uow, row)
             provenance = _provenance(uow, row)
+            story = story_out(uow, row)
             body = _renderer().render(row.type, row.severity, row.data, "html").body
             return _page(
                 request,
@@ -266,6 +267,7 @@ def install(app: FastAPI) -> None:  # noqa: C901, PLR0915 - the routes of one sm
                 audit=audit,
                 statement=statement,
                 provenance=provenance,
+                story=story,
             )
 
     @app.get("/state", response_class=HTMLResponse, include_in_schema=False)
