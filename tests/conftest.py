@@ -109,6 +109,9 @@ def receiver() -> Iterator[Receiver]:
     server.close()
 
 
+LOCAL_HOST = {"rate": 100_000, "burst": 100_000, "concurrency": 1000}
+
+
 class ConfigDir:
     """A config directory for a test: the shipped topics, and sources/alerts written per test."""
 
@@ -120,8 +123,15 @@ class ConfigDir:
         self.sources([])
         self.alerts(channels=[], routes=[])
 
-    def sources(self, sources: list[dict[str, object]]) -> None:
-        (self.path / "sources.yaml").write_text(yaml.safe_dump({"sources": sources}))
+    def sources(
+        self, sources: list[dict[str, object]], politeness: dict[str, object] | None = None
+    ) -> None:
+        """Write sources.yaml. The test servers all live on 127.0.0.1, so unless a test is
+        about politeness, that host may take as much as the tests give it."""
+        rules = politeness if politeness is not None else {"hosts": {"127.0.0.1": LOCAL_HOST}}
+        (self.path / "sources.yaml").write_text(
+            yaml.safe_dump({"politeness": rules, "sources": sources})
+        )
 
     def alerts(self, *, channels: list[dict[str, object]], routes: list[dict[str, object]]) -> None:
         (self.path / "alerts.yaml").write_text(

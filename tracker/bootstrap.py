@@ -13,20 +13,24 @@ from datetime import UTC, datetime
 
 from tracker.config.alerts import ChannelConfig
 from tracker.config.loader import Config, ConfigStore
+from tracker.config.models import HostPolicyConfig
 from tracker.delivery.apprise_sender import AppriseSender, expand_config, native_format
 from tracker.delivery.templates import Renderer
 from tracker.delivery.webhook_sender import WebhookSender
 from tracker.domain.delivery_plan import QuietHours
 from tracker.domain.extraction.extractor import Extractor, RuleExtractor
 from tracker.domain.extraction.vocabulary import Vocabulary
+from tracker.domain.politeness import HostPolicy, Politeness
 from tracker.domain.sources import SourceSpec
 from tracker.guard import AddressPolicy
 from tracker.llm.chat_extractor import ChatExtractor, ChatSettings, FallbackExtractor
 from tracker.services.delivering import Senders
+from tracker.services.dispatch import HostBudget
 from tracker.services.runtime import Runtime
 from tracker.settings import Settings, load_settings
 from tracker.sources.http import FetchLimits, FetchRequest, FetchResult, fetch_all
 from tracker.storage.database import Database
+from tracker.storage.host_budget import RedisHostBudget
 from tracker.storage.schema import ensure_current
 from tracker.storage.webhooks import EndpointSpec
 
@@ -50,9 +54,23 @@ def source_specs(config: Config) -> list[SourceSpec]:
             enabled=s.enabled,
             headers=dict(s.headers),
             extract=s.extract.model_dump(exclude_none=True) if s.extract else {},
+            adaptive=(s.adaptive.min, s.adaptive.max) if s.adaptive else None,
         )
         for s in config.sources
     ]
+
+
+def politeness(config: Config) -> Politeness:
+    """Return the hosts' politeness policies of the config file."""
+
+    def policy(c: HostPolicyConfig) -> HostPolicy:
+        return HostPolicy(rate=c.rate, burst=c.burst, concurrency=c.concurrency)
+
+    rules = config.politeness
+    return Politeness(
+        default=policy(rules.default),
+        hosts={host: policy(c) for host, c in rules.hosts.items()},
+    )
 
 
 def endpoint_specs(config: Config) -> list[EndpointSpec]:
@@ -63,8 +81,8 @@ def endpoint_specs(config: Config) -> list[EndpointSpec]:
     ]
 
 
-def fetch_limits(settings: Settings) -> FetchLimits:
-    """Return the fetch limits the settings ask for."""
+def fetch_limits(settings: Settings, hosts: Politeness | None = None) -> FetchLimits:
+    """Return the fetch limits the settings (and the hosts' politeness rules) ask for."""
     return FetchLimits(
         connect_timeout=settings.fetch_connect_timeout,
         read_timeout=settings.fetch_read_timeout,
@@ -76,6 +94,7 @@ def fetch_limits(settings: Settings) -> FetchLimits:
         batch_deadline=max(1.0, settings.poll_time_limit * 0.6),
         user_agent=settings.user_agent,
         allowed_networks=settings.allowed_networks,
+        politeness=hosts or Politeness(),
     )
 
 
@@ -122,6 +141,7 @@ class Tracker:
     config_store: ConfigStore
     _db: Database | None = field(default=None, init=False)
     _senders: Senders | None = field(default=None, init=False)
+    _budget: RedisHostBudget | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _derived_digest: str | None = field(default=None, init=False)
     _extractors: dict[str, Extractor] = field(default_factory=dict, init=False)
@@ -156,6 +176,18 @@ class Tracker:
                     renderer=Renderer(s.config_dir / "templates"),
                 )
             return self._senders
+
+    @property
+    def host_budget(self) -> HostBudget | None:
+        """Return where hosts' politeness buckets live: Redis when the broker is Redis, else
+        None (the database, in the dispatcher's transaction)."""
+        url = self.settings.broker_url
+        if url is None or not url.get_secret_value().startswith(("redis://", "rediss://")):
+            return None
+        with self._lock:
+            if self._budget is None:
+                self._budget = RedisHostBudget(url.get_secret_value())
+            return self._budget
 
     def config(self) -> Config:
         """Return the current configuration (reloaded when its files change)."""
@@ -217,7 +249,7 @@ class Tracker:
             readers=self._readers,
             webhook_timeout=s.webhook_timeout,
             webhook_disable_after=s.webhook_disable_after_seconds,
-            limits=fetch_limits(s),
+            limits=fetch_limits(s, politeness(config)),
         )
 
     @staticmethod
@@ -234,6 +266,9 @@ class Tracker:
             if self._senders is not None:
                 self._senders.close()
                 self._senders = None
+            if self._budget is not None:
+                self._budget.close()
+                self._budget = None
 
     def close(self) -> None:
         """Release the database connections."""

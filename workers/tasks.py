@@ -106,6 +106,8 @@ def register_tasks(app: Celery, tracker: Tracker) -> None:
                 batch_size=runtime.batch_size,
                 max_batches=runtime.max_batches,
                 lease_seconds=runtime.lease_seconds,
+                politeness=runtime.limits.politeness,
+                budget=tracker.host_budget,
             )
             uow.commit()
         for batch in batches:

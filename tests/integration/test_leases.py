@@ -6,9 +6,13 @@ import threading
 from datetime import timedelta
 
 from tracker.bootstrap import utcnow
+from tracker.domain.politeness import HostPolicy, Politeness
 from tracker.domain.sources import SourceSpec
 from tracker.services import dispatch
 from tracker.services.sync import sync_sources
+
+# These tests are about leases: one host (127.0.0.1) may take every source at once.
+UNLIMITED = Politeness(HostPolicy(rate=1e6, burst=10**6, concurrency=10**6))
 
 
 def test_concurrent_dispatchers_lease_each_source_once(db):
@@ -27,7 +31,12 @@ def test_concurrent_dispatchers_lease_each_source_once(db):
         for _ in range(20):
             with db.unit_of_work() as uow:
                 batches = dispatch.lease_due(
-                    uow, utcnow(), batch_size=10, max_batches=2, lease_seconds=300
+                    uow,
+                    utcnow(),
+                    batch_size=10,
+                    max_batches=2,
+                    lease_seconds=300,
+                    politeness=UNLIMITED,
                 )
                 uow.commit()
             with lock:

@@ -25,7 +25,7 @@ from tracker.config.alerts import (
     severity_rules,
 )
 from tracker.config.errors import ConfigError, ConfigProblem
-from tracker.config.models import SourceConfig, SourcesFile, TopicFile
+from tracker.config.models import PolitenessConfig, SourceConfig, SourcesFile, TopicFile
 from tracker.config.yamlfile import Loc, YamlDocument, field_name, load_yaml
 from tracker.domain.extraction.lexicon import Lexicon
 from tracker.domain.extraction.vocabulary import ActorSpec, FactSpec, IssueSpec, Vocabulary
@@ -41,6 +41,7 @@ class Config:
     """The validated configuration, with the domain objects built from it."""
 
     sources: list[SourceConfig]
+    politeness: PolitenessConfig
     topics: list[Topic]
     vocabularies: dict[str, Vocabulary]
     channels: dict[str, ChannelConfig]
@@ -243,6 +244,7 @@ def load_config(config_dir: Path) -> Config:
         raise ConfigError(problems)
     return Config(
         sources=list(sources.sources),
+        politeness=sources.politeness,
         topics=topics,
         vocabularies=vocabularies,
         channels={c.id: c for c in alerts.channels},

@@ -96,6 +96,22 @@ class ExtractConfig(Strict):
         return self
 
 
+class AdaptiveConfig(Strict):
+    """Bounds within which a source's interval adapts: shorter while it keeps changing, longer
+    while it stays quiet."""
+
+    min: Duration = Field(ge=MIN_INTERVAL, le=MAX_INTERVAL)
+    max: Duration = Field(ge=MIN_INTERVAL, le=MAX_INTERVAL)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AdaptiveConfig:
+        if self.min > self.max:
+            raise ValueError(
+                f"adaptive.min ({self.min:g} s) is above adaptive.max ({self.max:g} s)"
+            )
+        return self
+
+
 class SourceConfig(Strict):
     """One watched source."""
 
@@ -109,9 +125,16 @@ class SourceConfig(Strict):
     enabled: bool = True
     headers: dict[str, str] = Field(default_factory=dict)
     extract: ExtractConfig | None = None
+    adaptive: AdaptiveConfig | None = None
 
     @model_validator(mode="after")
     def _kind_options(self) -> SourceConfig:
+        if self.adaptive is not None and not (
+            self.adaptive.min <= self.interval <= self.adaptive.max
+        ):
+            raise ValueError(
+                f"interval ({self.interval:g} s) must lie within adaptive.min and adaptive.max"
+            )
         extract = self.extract or ExtractConfig()
         if self.kind == "json" and (extract.items is None or extract.text is None):
             raise ValueError("a json source needs extract.items and extract.text (JMESPath)")
@@ -128,9 +151,29 @@ class SourceConfig(Strict):
         return self
 
 
+# A host name as politeness rules name it: `kremlin.ru` (its subdomains too), `127.0.0.1`
+HostName = Annotated[str, Field(pattern=r"^[a-z0-9]([a-z0-9.-]{0,252}[a-z0-9])?$|^\[[0-9a-f:]+\]$")]
+
+
+class HostPolicyConfig(Strict):
+    """How hard the tracker may press one host, shared by every worker."""
+
+    rate: float = Field(default=2.0, gt=0, le=100_000, description="requests a second")
+    burst: int = Field(default=10, ge=1, le=100_000, description="requests saved up at most")
+    concurrency: int = Field(default=4, ge=1, le=10_000, description="requests in flight")
+
+
+class PolitenessConfig(Strict):
+    """The default host policy, and hosts that differ (a host covers its subdomains)."""
+
+    default: HostPolicyConfig = Field(default_factory=HostPolicyConfig)
+    hosts: dict[HostName, HostPolicyConfig] = Field(default_factory=dict)
+
+
 class SourcesFile(Strict):
     """`sources.yaml`."""
 
+    politeness: PolitenessConfig = Field(default_factory=PolitenessConfig)
     sources: list[SourceConfig] = Field(default_factory=list)
 
 

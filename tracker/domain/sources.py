@@ -24,6 +24,7 @@ class SourceSpec:
     enabled: bool = True
     headers: dict[str, str] = field(default_factory=dict)
     extract: dict[str, str] = field(default_factory=dict)  # page selector / JSON expressions
+    adaptive: tuple[float, float] | None = None  # (min, max) interval when it adapts
 
     def public(self) -> dict[str, Any]:
         """Return what may be shown in events and pages: no headers, no credentials in URLs."""
@@ -50,3 +51,15 @@ def redact_url(url: str) -> str:
         safe="*",
     )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+# How an adaptive interval moves: halved after a poll that found something new, lengthened by
+# a quarter after a quiet one, always within the source's bounds.
+BUSY_FACTOR = 0.5
+QUIET_FACTOR = 1.25
+
+
+def adapt_interval(current: float, bounds: tuple[float, float], *, busy: bool) -> float:
+    """Return a source's next interval: shorter while it keeps publishing, longer while quiet."""
+    low, high = bounds
+    return min(high, max(low, current * (BUSY_FACTOR if busy else QUIET_FACTOR)))

@@ -17,7 +17,7 @@ import structlog
 from tracker.domain import health
 from tracker.domain.events import Event
 from tracker.domain.similarity import simhash
-from tracker.domain.sources import SourceSpec
+from tracker.domain.sources import SourceSpec, adapt_interval
 from tracker.domain.statement_events import source_event, statement_event
 from tracker.domain.statements import Change, Observation, announcement, classify, in_backlog
 from tracker.domain.topics import Topic, relevant_topics
@@ -46,7 +46,9 @@ def _statement_events(
     observations: list[Observation],
     now: datetime,
     prepared: Prepared,
-) -> list[Event]:
+) -> tuple[list[Event], bool]:
+    """Record a source's items; return their events and whether anything new or edited came
+    (a busy source, whose interval may shorten)."""
     spec = spec_of(row)
     topics = runtime.topics_for(row.topics)
     first_poll = row.last_success_at is None
@@ -71,10 +73,11 @@ def _statement_events(
         seen.observe(
             statement, obs, classify(uow.statements.as_stored(statement), obs.fingerprint, known)
         )
+    busy = bool(created or edited) and not first_poll
     if not seen.texts:
-        return seen.events
+        return seen.events, busy
     uow.statements.flush()  # version ids, which the claims refer to
-    return seen.events + claim_events(uow, runtime, seen.texts, now, prepared)
+    return seen.events + claim_events(uow, runtime, seen.texts, now, prepared), busy
 
 
 @dataclass
@@ -149,13 +152,19 @@ class _Seen:
         return True
 
 
-def _succeeded(row: SourceRow, now: datetime, status: str) -> list[Event]:
+def _succeeded(row: SourceRow, now: datetime, status: str, *, busy: bool) -> list[Event]:
     transition = health.after_success(health.Health(row.consecutive_failures, row.failing))
     failures = row.consecutive_failures
+    first = row.last_success_at is None  # a first poll learns what is there: neither busy nor quiet
     row.consecutive_failures, row.failing = 0, False
     row.last_status, row.last_success_at = status, now
+    interval = row.interval_seconds
+    bounds = spec_of(row).adaptive
+    if bounds is not None and not first:
+        interval = adapt_interval(row.current_interval or interval, bounds, busy=busy)
+        row.current_interval = interval
     spread = random.uniform(0.95, 1.05)  # noqa: S311 - jitter spreads load; not security
-    row.next_poll_at = now + timedelta(seconds=row.interval_seconds * spread)
+    row.next_poll_at = now + timedelta(seconds=interval * spread)
     if transition.event_type is None:
         return []
     return [
@@ -205,8 +214,9 @@ def _record(
     if isinstance(outcome, Failed):
         return _failed(runtime, row, outcome.error, now)
     events: list[Event] = []
+    busy = False
     if isinstance(outcome, Parsed):
-        events = _statement_events(uow, runtime, row, outcome.observations, now, prepared)
+        events, busy = _statement_events(uow, runtime, row, outcome.observations, now, prepared)
     if outcome.url != row.url:
         pass  # the URL changed in the config during the poll: its validators are not ours
     elif isinstance(outcome, Parsed):
@@ -216,7 +226,7 @@ def _record(
         row.etag = outcome.etag or row.etag
         row.last_modified = outcome.last_modified or row.last_modified
     status = "ok" if isinstance(outcome, Parsed) else "unchanged"
-    return events + _succeeded(row, now, status)
+    return events + _succeeded(row, now, status, busy=busy)
 
 
 def record_batch(

@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 
 import httpx
 
+from tracker.domain.politeness import Politeness, host_of
 from tracker.domain.retry import retry_after_seconds
 from tracker.guard import AddressPolicy, AddressRefused, guarded_transport
 from tracker.sources.errors import (
@@ -59,6 +60,9 @@ class FetchLimits:
     batch_deadline: float = 150.0  # seconds for a whole batch; unfinished fetches time out
     user_agent: str = "ceasefire-tracker"
     allowed_networks: tuple[str, ...] = ()
+    # Requests in flight per host, within this process too (the dispatcher keeps the budget
+    # across workers; `tracker poll --once` leases everything at once and relies on this).
+    politeness: Politeness = field(default_factory=Politeness)
 
 
 @dataclass(frozen=True)
@@ -184,9 +188,13 @@ def _translate(exc: Exception, limits: FetchLimits) -> SourceError:  # noqa: PLR
 
 
 async def _guarded(
-    client: httpx.AsyncClient, request: FetchRequest, limits: FetchLimits, slots: asyncio.Semaphore
+    client: httpx.AsyncClient,
+    request: FetchRequest,
+    limits: FetchLimits,
+    slots: asyncio.Semaphore,
+    host_slots: asyncio.Semaphore,
 ) -> FetchResult:
-    async with slots:
+    async with host_slots, slots:
         started = time.monotonic()
         try:
             async with asyncio.timeout(limits.total_timeout):
@@ -221,7 +229,15 @@ async def fetch_batch(requests: Sequence[FetchRequest], limits: FetchLimits) -> 
         headers={"User-Agent": limits.user_agent, "Accept": "*/*"},
         trust_env=False,
     ) as client:
-        tasks = [asyncio.ensure_future(_guarded(client, r, limits, slots)) for r in requests]
+        per_host: dict[str, asyncio.Semaphore] = {}
+        for r in requests:
+            host = host_of(r.url)
+            if host not in per_host:
+                per_host[host] = asyncio.Semaphore(limits.politeness.policy(host).concurrency)
+        tasks = [
+            asyncio.ensure_future(_guarded(client, r, limits, slots, per_host[host_of(r.url)]))
+            for r in requests
+        ]
         await asyncio.wait(tasks, timeout=limits.batch_deadline)
         late = FetchTimeout(f"the batch deadline of {limits.batch_deadline:g} s passed first")
         results: list[FetchResult] = []

@@ -16,7 +16,7 @@ from tracker.storage.accounts import AccountRepository
 from tracker.storage.deliveries import DeliveryRepository
 from tracker.storage.desk import DeskRepository
 from tracker.storage.events import EventRepository
-from tracker.storage.sources import SourceRepository
+from tracker.storage.sources import HostBudgetRepository, SourceRepository
 from tracker.storage.state import StateRepository
 from tracker.storage.statements import StatementRepository
 from tracker.storage.webhooks import WebhookRepository
@@ -67,6 +67,7 @@ class UnitOfWork:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.sources = SourceRepository(session)
+        self.hosts = HostBudgetRepository(session)
         self.statements = StatementRepository(session)
         self.events = EventRepository(session)
         self.deliveries = DeliveryRepository(session)

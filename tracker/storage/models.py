@@ -49,7 +49,10 @@ class SourceRow(Base):
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     url: Mapped[str] = mapped_column(Text)
+    host: Mapped[str] = mapped_column(String(255), default="", server_default="")  # politeness
     interval_seconds: Mapped[float]
+    # The interval in use when it adapts to how busy the source is (None: `interval_seconds`)
+    current_interval: Mapped[float | None]
     topics: Mapped[list[str]]
     spec: Mapped[dict[str, Any]]
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -72,7 +75,20 @@ class SourceRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_sources_due", "enabled", "next_poll_at"),)
+    __table_args__ = (
+        Index("ix_sources_due", "enabled", "next_poll_at"),
+        Index("ix_sources_host_lease", "host", "lease_until"),
+    )
+
+
+class HostBudgetRow(Base):
+    """A host's politeness bucket, when the database keeps it (no Redis broker)."""
+
+    __tablename__ = "host_budgets"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    tokens: Mapped[float]
+    refilled_at: Mapped[float]  # epoch seconds
 
 
 class StatementRow(Base):

@@ -7,11 +7,14 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from tracker.domain.politeness import Bucket, host_of
 from tracker.domain.sources import SourceSpec
-from tracker.storage.models import SourceRow
+from tracker.storage.models import HostBudgetRow, SourceRow
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,12 @@ def _apply(row: SourceRow, spec: SourceSpec, now: datetime) -> bool:
     new_interval = timedelta(seconds=spec.interval)
     if row.interval_seconds != spec.interval and row.next_poll_at > now + new_interval:
         row.next_poll_at = now + new_interval
+    if row.interval_seconds != spec.interval or spec.adaptive is None:
+        row.current_interval = None  # a new configured interval starts adapting afresh
     values = {
         "kind": spec.kind,
         "url": spec.url,
+        "host": host_of(spec.url),
         "interval_seconds": spec.interval,
         "topics": list(spec.topics),
         "spec": _spec_dict(spec),
@@ -84,6 +90,7 @@ class SourceRepository:
                         id=spec.id,
                         kind=spec.kind,
                         url=spec.url,
+                        host=host_of(spec.url),
                         interval_seconds=spec.interval,
                         topics=list(spec.topics),
                         spec=_spec_dict(spec),
@@ -111,10 +118,11 @@ class SourceRepository:
     def _free(now: datetime) -> ColumnElement[bool]:
         return or_(SourceRow.lease_until.is_(None), SourceRow.lease_until < now)
 
-    def lease_due(self, now: datetime, owner: str, until: datetime, limit: int) -> list[str]:
-        """Lease up to `limit` enabled sources that are due and not leased; return their ids."""
+    def due(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        """Lock and return up to `limit` enabled sources that are due and not leased, most
+        overdue first, as (id, host); rows locked elsewhere are skipped."""
         query = (
-            select(SourceRow.id)
+            select(SourceRow.id, SourceRow.host)
             .where(
                 SourceRow.enabled.is_(True),
                 SourceRow.paused_at.is_(None),
@@ -125,7 +133,27 @@ class SourceRepository:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return self._lease(list(self.session.scalars(query)), now, owner, until)
+        return [(row.id, row.host) for row in self.session.execute(query)]
+
+    def in_flight(self, hosts: Sequence[str], now: datetime) -> dict[str, int]:
+        """Return how many sources of each host are leased (being polled) now."""
+        query = (
+            select(SourceRow.host, func.count())
+            .where(SourceRow.host.in_(hosts), SourceRow.lease_until >= now)
+            .group_by(SourceRow.host)
+        )
+        return {host: int(n) for host, n in self.session.execute(query)}
+
+    def lease(self, ids: Sequence[str], now: datetime, owner: str, until: datetime) -> list[str]:
+        """Lease the given sources (those still free) to `owner`; return the ids it holds."""
+        return self._lease(list(ids), now, owner, until)
+
+    def defer(self, ids: Sequence[str], until: datetime) -> None:
+        """Make sources due again at `until` (denied a slot by their host's budget)."""
+        if ids:
+            self.session.execute(
+                update(SourceRow).where(SourceRow.id.in_(ids)).values(next_poll_at=until)
+            )
 
     def lease_now(
         self, ids: Sequence[str] | None, now: datetime, owner: str, until: datetime
@@ -179,3 +207,40 @@ class SourceRepository:
             .where(SourceRow.id.in_(ids), SourceRow.lease_owner == owner)
             .values(lease_owner=None, lease_until=None)
         )
+
+
+class HostBudgetRepository:
+    """Hosts' politeness buckets in the database (when there is no Redis): rows locked for the
+    rest of the dispatcher's transaction, so concurrent dispatchers spend one budget."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def load(self, hosts: Sequence[str]) -> dict[str, Bucket]:
+        """Lock and return the buckets of `hosts`; a host seen for the first time gets a row
+        that last refilled at the epoch (so a full bucket)."""
+        if not hosts:
+            return {}
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        self.session.execute(
+            insert(HostBudgetRow)
+            .values([{"host": h, "tokens": 0.0, "refilled_at": 0.0} for h in sorted(hosts)])
+            .on_conflict_do_nothing(index_elements=["host"])
+        )
+        query = (
+            select(HostBudgetRow)
+            .where(HostBudgetRow.host.in_(sorted(hosts)))
+            .order_by(HostBudgetRow.host)
+            .with_for_update()
+        )
+        return {r.host: Bucket(r.tokens, r.refilled_at) for r in self.session.scalars(query)}
+
+    def save(self, buckets: dict[str, Bucket]) -> None:
+        """Store the buckets loaded (and locked) by `load`."""
+        for host, bucket in sorted(buckets.items()):
+            self.session.execute(
+                update(HostBudgetRow)
+                .where(HostBudgetRow.host == host)
+                .values(tokens=bucket.tokens, refilled_at=bucket.at)
+            )

@@ -134,6 +134,7 @@ class SourceOut(BaseModel):
     consecutive_failures: int
     failing: bool
     next_poll_at: datetime
+    interval_seconds: float  # the interval in use (it adapts when the source says so)
     polls: int
 
 
@@ -229,6 +230,7 @@ def source_out(row: SourceRow) -> dict[str, Any]:
         "consecutive_failures": row.consecutive_failures,
         "failing": row.failing,
         "next_poll_at": row.next_poll_at,
+        "interval_seconds": row.current_interval or row.interval_seconds,
         "polls": row.polls,
     }
 
