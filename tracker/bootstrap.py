@@ -55,6 +55,7 @@ def source_specs(config: Config) -> list[SourceSpec]:
             headers=dict(s.headers),
             extract=s.extract.model_dump(exclude_none=True) if s.extract else {},
             adaptive=(s.adaptive.min, s.adaptive.max) if s.adaptive else None,
+            noise=s.noise.model_dump(exclude_defaults=True) if s.noise else {},
         )
         for s in config.sources
     ]

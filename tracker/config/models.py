@@ -112,6 +112,30 @@ class AdaptiveConfig(Strict):
         return self
 
 
+class NoiseConfig(Strict):
+    """What is not a change at one source."""
+
+    ignore: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
+        default_factory=list, max_length=20
+    )
+    strip_params: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=50
+    )
+    min_change: int = Field(default=0, ge=0, le=10_000)
+    flip_flop: int | None = Field(default=None, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _patterns(self) -> NoiseConfig:
+        for i, pattern in enumerate(self.ignore):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"ignore[{i}]: not a regular expression: {exc}") from None
+            if re.search(pattern, ""):
+                raise ValueError(f"ignore[{i}]: {pattern!r} matches the empty text")
+        return self
+
+
 class SourceConfig(Strict):
     """One watched source."""
 
@@ -126,6 +150,7 @@ class SourceConfig(Strict):
     headers: dict[str, str] = Field(default_factory=dict)
     extract: ExtractConfig | None = None
     adaptive: AdaptiveConfig | None = None
+    noise: NoiseConfig | None = None
 
     @model_validator(mode="after")
     def _kind_options(self) -> SourceConfig:

@@ -54,3 +54,17 @@ def word_diff(old: str, new: str, *, context: int = 6, max_chars: int = 1200) ->
     else:
         text = " ... ".join(_hunks(mid_a + trail_a, mid_b + trail_a, context))
     return text if len(text) <= max_chars else text[: max_chars - 3] + "..."
+
+
+def words_changed(old: str, new: str) -> int:
+    """Return how many words an edit removed and added (a rewrite of a long middle counts every
+    word of it)."""
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    head = _common_prefix(a, b)
+    tail = _common_prefix(a[head:][::-1], b[head:][::-1])
+    mid_a, mid_b = a[head : len(a) - tail], b[head : len(b) - tail]
+    if len(mid_a) > MAX_DIFF_WORDS or len(mid_b) > MAX_DIFF_WORDS:
+        return len(mid_a) + len(mid_b)
+    matcher = difflib.SequenceMatcher(a=mid_a, b=mid_b, autojunk=False)
+    same = sum(block.size for block in matcher.get_matching_blocks())
+    return len(mid_a) + len(mid_b) - 2 * same

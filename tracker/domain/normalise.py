@@ -7,9 +7,11 @@ punctuation, so a typographic fix or a re-encoded quote is not a change.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _TRANSLATE = str.maketrans(
@@ -56,6 +58,37 @@ TRACKING_PARAMETERS = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class NoiseRules:
+    """A source's own rules for what is not a change.
+
+    `ignore`: regular expressions whose matches (a timestamp, a view counter, a share line)
+    are left out when texts are compared; `strip_params`: query parameters dropped from item
+    links besides the usual trackers; `min_change`: an edit that changes fewer words is kept
+    as a version but raises no event (0: every edit is news); `flip_flop`: a text that was one
+    of the last N versions coming back is not news (None: any earlier version).
+    """
+
+    ignore: tuple[str, ...] = ()
+    strip_params: frozenset[str] = frozenset()
+    min_change: int = 0
+    flip_flop: int | None = None
+
+    def compared(self, text: str) -> str:
+        """Return `text` without what the ignore patterns match."""
+        for pattern in self.ignore:
+            text = _compiled(pattern).sub(" ", text)
+        return text
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+NO_RULES = NoiseRules()
+
+
 def clean_text(raw: str) -> str:
     """Return `raw` with unified quotes and dashes, collapsed spaces and no repeated paragraphs."""
     text = unicodedata.normalize("NFKC", raw).translate(_TRANSLATE)
@@ -93,19 +126,25 @@ def body_text(title: str, text: str) -> str:
     return cleaned
 
 
-def fingerprint(title: str, text: str) -> str:
-    """Return the hex SHA-256 of the canonical title and body: equal iff no real change."""
-    canonical = canonical_words(title) + "\n" + canonical_words(text)
+def fingerprint(title: str, text: str, rules: NoiseRules = NO_RULES) -> str:
+    """Return the hex SHA-256 of the canonical title and body (without what the source's rules
+    ignore): equal iff no real change."""
+    canonical = (
+        canonical_words(rules.compared(title)) + "\n" + canonical_words(rules.compared(text))
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def canonical_url(url: str) -> str:
-    """Return `url` without tracking parameters, fragment, default port or trailing `?`."""
+def canonical_url(url: str, strip: frozenset[str] = frozenset()) -> str:
+    """Return `url` without tracking parameters (and those in `strip`), fragment, default port
+    or trailing `?`."""
     parts = urlsplit(url.strip())
     query = [
         (key, value)
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if key.lower() not in TRACKING_PARAMETERS and not key.lower().startswith("utm_")
+        if key.lower() not in TRACKING_PARAMETERS
+        and key.lower() not in strip
+        and not key.lower().startswith("utm_")
     ]
     netloc = parts.netloc.lower()
     if (parts.scheme == "http" and netloc.endswith(":80")) or (

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from tracker.domain.normalise import NoiseRules
+
 _SECRET_PARAM = re.compile(r"(key|token|secret|pass|auth|sig|signature|credential)", re.IGNORECASE)
 
 
@@ -25,6 +27,19 @@ class SourceSpec:
     headers: dict[str, str] = field(default_factory=dict)
     extract: dict[str, str] = field(default_factory=dict)  # page selector / JSON expressions
     adaptive: tuple[float, float] | None = None  # (min, max) interval when it adapts
+    # What is not a change at this source (JSON-shaped, as stored): ignore, strip_params,
+    # min_change, flip_flop; see NoiseRules
+    noise: dict[str, Any] = field(default_factory=dict)
+
+    def noise_rules(self) -> NoiseRules:
+        """Return the source's noise rules."""
+        n = self.noise
+        return NoiseRules(
+            ignore=tuple(n.get("ignore", ())),
+            strip_params=frozenset(p.lower() for p in n.get("strip_params", ())),
+            min_change=int(n.get("min_change", 0)),
+            flip_flop=n.get("flip_flop"),
+        )
 
     def public(self) -> dict[str, Any]:
         """Return what may be shown in events and pages: no headers, no credentials in URLs."""

@@ -6,7 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from tracker.domain.normalise import body_text, canonical_url, clean_text, fingerprint, key_digest
+from tracker.domain.normalise import (
+    NO_RULES,
+    NoiseRules,
+    body_text,
+    canonical_url,
+    clean_text,
+    fingerprint,
+    key_digest,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +42,9 @@ class Observation:
     fingerprint: str
 
     @classmethod
-    def of(cls, item: Item) -> Observation:
-        """Normalise `item`: clean title and body, canonical link, fingerprint."""
+    def of(cls, item: Item, rules: NoiseRules = NO_RULES) -> Observation:
+        """Normalise `item`: clean title and body, canonical link, fingerprint (all within the
+        source's noise rules)."""
         title = clean_text(item.title)
         text = body_text(title, item.text)
         return cls(
@@ -43,9 +52,9 @@ class Observation:
             key_digest=key_digest(item.key),
             title=title,
             text=text,
-            url=canonical_url(item.url) if item.url else None,
+            url=canonical_url(item.url, rules.strip_params) if item.url else None,
             published=item.published,
-            fingerprint=fingerprint(title, text),
+            fingerprint=fingerprint(title, text, rules),
         )
 
 
@@ -64,20 +73,28 @@ class Change(StrEnum):
 
     NEW = "new"  # never seen at this source
     EDITED = "edited"  # a text never seen before for this statement
+    MINOR = "minor"  # a new text, but too small a change to be news (the source's min_change)
+    RESTORED = "restored"  # an old text back after more versions than the flip-flop window
     UNCHANGED = "unchanged"  # the current text again
     REVERTED = "reverted"  # back to an earlier text: stored, but not news again
 
 
 def classify(
-    stored: StoredStatement | None, observed_fingerprint: str, known: frozenset[str]
+    stored: StoredStatement | None,
+    observed_fingerprint: str,
+    known: frozenset[str],
+    recent: frozenset[str] | None = None,
 ) -> Change:
-    """Classify an observation against the stored statement and its known fingerprints."""
+    """Classify an observation against the stored statement, every fingerprint it has had
+    (`known`) and those of its last versions (`recent`, the flip-flop window; None: all)."""
     if stored is None:
         return Change.NEW
     if observed_fingerprint == stored.fingerprint:
         return Change.UNCHANGED
-    if observed_fingerprint in known:
+    if observed_fingerprint in (known if recent is None else recent):
         return Change.REVERTED
+    if observed_fingerprint in known:
+        return Change.RESTORED
     return Change.EDITED
 
 
@@ -90,6 +107,8 @@ def announcement(change: Change, *, relevant: bool, announced: bool) -> str | No
     """
     if change is Change.NEW:
         return "statement.new" if relevant else None
+    if change is Change.RESTORED:
+        return "statement.edited" if announced else None
     if change is not Change.EDITED:
         return None
     if announced:

@@ -15,6 +15,7 @@ from datetime import datetime
 
 import structlog
 
+from tracker.domain.normalise import NO_RULES, NoiseRules
 from tracker.domain.sources import SourceSpec
 from tracker.domain.statements import Observation
 from tracker.services.claims import prepare, unread
@@ -42,6 +43,7 @@ class Target:
     content_hash: str | None
     request: FetchRequest
     options: dict[str, str] = field(default_factory=dict)
+    rules: NoiseRules = NO_RULES
 
 
 def _target(row: SourceRow, configured: dict[str, SourceSpec]) -> Target:
@@ -50,7 +52,8 @@ def _target(row: SourceRow, configured: dict[str, SourceSpec]) -> Target:
     headers = dict(spec.headers) if spec is not None else {}
     request = FetchRequest(row.id, row.url, row.etag, row.last_modified, headers)
     options = dict(spec.extract) if spec is not None else {}
-    return Target(row.id, row.kind, row.content_hash, request, options)
+    rules = spec.noise_rules() if spec is not None else NO_RULES
+    return Target(row.id, row.kind, row.content_hash, request, options, rules)
 
 
 def parse_result(target: Target, result: FetchResult) -> Outcome:
@@ -67,7 +70,7 @@ def parse_result(target: Target, result: FetchResult) -> Outcome:
         items = PARSERS[target.kind](
             result.body, url=result.url, content_type=result.content_type, options=target.options
         )
-        observations = [Observation.of(item) for item in items]
+        observations = [Observation.of(item, target.rules) for item in items]
     except ParseError as exc:
         return Failed(target.source_id, url, exc)
     except Exception as exc:  # a parser bug must cost this source, not its batch

@@ -15,7 +15,9 @@ from datetime import datetime, timedelta
 import structlog
 
 from tracker.domain import health
+from tracker.domain.diff import words_changed
 from tracker.domain.events import Event
+from tracker.domain.normalise import NoiseRules
 from tracker.domain.similarity import simhash
 from tracker.domain.sources import SourceSpec, adapt_interval
 from tracker.domain.statement_events import source_event, statement_event
@@ -68,16 +70,33 @@ def _statement_events(
             obs.published, now, first_poll=first_poll, max_age=runtime.backlog_max_age
         )
         seen.observe(statement, obs, Change.NEW, backlog=backlog)
+    rules = spec.noise_rules()
     for statement, obs in edited:
-        known = uow.statements.fingerprints(statement.id)
-        seen.observe(
-            statement, obs, classify(uow.statements.as_stored(statement), obs.fingerprint, known)
-        )
+        seen.observe(statement, obs, _edit(uow, statement, obs, rules))
     busy = bool(created or edited) and not first_poll
     if not seen.texts:
         return seen.events, busy
     uow.statements.flush()  # version ids, which the claims refer to
     return seen.events + claim_events(uow, runtime, seen.texts, now, prepared), busy
+
+
+def _edit(uow: UnitOfWork, statement: StatementRow, obs: Observation, rules: NoiseRules) -> Change:
+    """Classify a new text of a stored statement within the source's noise rules."""
+    known = uow.statements.fingerprints(statement.id)
+    recent = (
+        uow.statements.recent_fingerprints(statement.id, rules.flip_flop)
+        if rules.flip_flop
+        else None
+    )
+    change = classify(uow.statements.as_stored(statement), obs.fingerprint, known, recent)
+    if change is Change.EDITED and rules.min_change:
+        old = uow.statements.version(statement.id, statement.fingerprint)
+        if old is not None:
+            before = rules.compared(f"{old.title}\n{old.text}")
+            after = rules.compared(f"{obs.title}\n{obs.text}")
+            if words_changed(before, after) < rules.min_change:
+                return Change.MINOR
+    return change
 
 
 @dataclass
@@ -101,17 +120,21 @@ class _Seen:
             uow.statements.revert(statement, obs, now)
             return
         previous = None
-        if change is Change.EDITED:
+        if change in {Change.EDITED, Change.RESTORED}:
             old = uow.statements.version(statement.id, statement.fingerprint)
             previous = (old.title, old.text, old.seq) if old else ("", "", 0)
         matched = relevant_topics(self.topics, f"{obs.title}\n{obs.text}")
         event_type = announcement(change, relevant=bool(matched), announced=statement.announced)
-        version = uow.statements.add_version(statement, obs, now)
+        restored = None
+        if change is Change.RESTORED:  # its text is stored: point back at it, and say so
+            uow.statements.revert(statement, obs, now)
+            restored = uow.statements.version(statement.id, obs.fingerprint)
+        version = restored or uow.statements.add_version(statement, obs, now)
         if event_type == "statement.edited" and not matched:
             matched = {topic: [] for topic in statement.topics}  # an edit that drops the topic
         statement.relevant, statement.topics = bool(matched), sorted(matched)
         copy = change is Change.NEW and statement.relevant and self._clustered(statement, obs)
-        if statement.relevant:
+        if statement.relevant and restored is None:  # a restored text's claims are on record
             stated_at = min(
                 obs.published or now, now
             )  # statement time orders state; never the future

@@ -46,6 +46,16 @@ class StatementRepository:
         query = select(VersionRow.fingerprint).where(VersionRow.statement_id == statement_id)
         return frozenset(self.session.scalars(query))
 
+    def recent_fingerprints(self, statement_id: int, count: int) -> frozenset[str]:
+        """Return the fingerprints of this statement's last `count` versions."""
+        query = (
+            select(VersionRow.fingerprint)
+            .where(VersionRow.statement_id == statement_id)
+            .order_by(VersionRow.seq.desc())
+            .limit(count)
+        )
+        return frozenset(self.session.scalars(query))
+
     def version(self, statement_id: int, fingerprint: str) -> VersionRow | None:
         """Return the version of a statement with this fingerprint."""
         query = select(VersionRow).where(
