@@ -53,7 +53,9 @@ def source_specs(config: Config) -> list[SourceSpec]:
             name=s.name,
             enabled=s.enabled,
             headers=dict(s.headers),
-            extract=s.extract.model_dump(exclude_none=True) if s.extract else {},
+            extract={k: str(v) for k, v in s.extract.model_dump(exclude_none=True).items()}
+            if s.extract
+            else {},
             adaptive=(s.adaptive.min, s.adaptive.max) if s.adaptive else None,
             noise=s.noise.model_dump(exclude_defaults=True) if s.noise else {},
         )

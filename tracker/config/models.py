@@ -65,6 +65,10 @@ class ExtractConfig(Strict):
     list of items and, relative to each item, its id, title, text, url and date."""
 
     selector: str | None = Field(default=None, min_length=1, max_length=500)
+    # A listing page: the links to open (CSS), each linked article a statement; at most
+    # `max_follow` new articles are opened per poll (the rest wait for the next one).
+    follow: str | None = Field(default=None, min_length=1, max_length=500)
+    max_follow: int | None = Field(default=None, ge=1, le=100)
     items: str | None = None
     id: str | None = None
     title: str | None = None
@@ -86,13 +90,18 @@ class ExtractConfig(Strict):
             except JMESPathError as exc:
                 first = str(exc).splitlines()[0].rstrip(":")
                 raise ValueError(f"{name}: not a JMESPath expression: {first}") from None
-        if self.selector is not None:
+        for name in ("selector", "follow"):
+            css = getattr(self, name)
+            if css is None:
+                continue
             from cssselect import GenericTranslator, SelectorError
 
             try:
-                GenericTranslator().css_to_xpath(self.selector)
+                GenericTranslator().css_to_xpath(css)
             except SelectorError as exc:
-                raise ValueError(f"selector: not a CSS selector: {exc}") from None
+                raise ValueError(f"{name}: not a CSS selector: {exc}") from None
+        if self.max_follow is not None and self.follow is None:
+            raise ValueError("max_follow needs follow (the links of a listing page to open)")
         return self
 
 
@@ -166,7 +175,9 @@ class SourceConfig(Strict):
         if self.kind in {"feed", "telegram"} and self.extract is not None:
             raise ValueError(f"a {self.kind} source takes no extract options")
         if self.kind == "page" and any(getattr(extract, f) for f in _JSON_FIELDS):
-            raise ValueError("a page source takes only extract.selector")
+            raise ValueError("a page source takes only extract.selector, follow and max_follow")
+        if self.kind == "json" and (extract.follow or extract.selector):
+            raise ValueError("a json source takes no selector or follow")
         if self.kind == "telegram":
             match = _TELEGRAM.match(self.url)
             if match is None:

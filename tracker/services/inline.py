@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from tracker.services import delivering, dispatch, polling
 from tracker.services.delivering import Clock, Senders
-from tracker.services.polling import Fetcher
+from tracker.services.outcomes import Fetcher
 from tracker.services.runtime import Runtime
 from tracker.services.sync import sync_config
 from tracker.storage.database import Database

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from tracker.domain.events import Event
-from tracker.domain.statements import Observation
+from tracker.domain.normalise import NO_RULES, NoiseRules
+from tracker.domain.statements import Item, Observation
 from tracker.sources.errors import SourceError
+from tracker.sources.http import FetchLimits, FetchRequest, FetchResult
+
+Fetcher = Callable[[Sequence[FetchRequest], FetchLimits], list[FetchResult]]
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a poll needs of a leased source, read before the network wait."""
+
+    source_id: str
+    kind: str
+    content_hash: str | None
+    request: FetchRequest
+    options: dict[str, str] = field(default_factory=dict)
+    rules: NoiseRules = NO_RULES
 
 
 @dataclass(frozen=True)
@@ -26,6 +43,20 @@ class Parsed:
     source_id: str
     url: str
     observations: list[Observation]
+    content_hash: str | None
+    etag: str | None = None
+    last_modified: str | None = None
+    # Every new item is archive (known from now on, announced never): a listing's first poll
+    archive: bool = False
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A listing page, parsed into the links it carries; its articles are opened next."""
+
+    source_id: str
+    url: str
+    links: list[Item]
     content_hash: str
     etag: str | None = None
     last_modified: str | None = None

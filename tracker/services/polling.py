@@ -10,40 +10,37 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import structlog
 
-from tracker.domain.normalise import NO_RULES, NoiseRules
+from tracker.domain.normalise import NO_RULES
 from tracker.domain.sources import SourceSpec
 from tracker.domain.statements import Observation
 from tracker.services.claims import prepare, unread
-from tracker.services.outcomes import BatchReport, Failed, Outcome, Parsed, Unchanged
+from tracker.services.listings import follow_listings
+from tracker.services.outcomes import (
+    BatchReport,
+    Failed,
+    Fetcher,
+    Listing,
+    Outcome,
+    Parsed,
+    Target,
+    Unchanged,
+)
 from tracker.services.recording import record_batch
 from tracker.services.runtime import Runtime
 from tracker.sources.errors import ParseError
-from tracker.sources.http import FetchFailed, FetchLimits, FetchRequest, FetchResult
+from tracker.sources.http import Fetched, FetchFailed, FetchRequest, FetchResult
+from tracker.sources.page import parse_links
 from tracker.sources.registry import PARSERS
 from tracker.storage.database import Database
 from tracker.storage.models import SourceRow
 
 log = structlog.get_logger(__name__)
 
-Fetcher = Callable[[Sequence[FetchRequest], FetchLimits], list[FetchResult]]
 Clock = Callable[[], datetime]
-
-
-@dataclass(frozen=True)
-class Target:
-    """What a poll needs of a leased source, read before the network wait."""
-
-    source_id: str
-    kind: str
-    content_hash: str | None
-    request: FetchRequest
-    options: dict[str, str] = field(default_factory=dict)
-    rules: NoiseRules = NO_RULES
 
 
 def _target(row: SourceRow, configured: dict[str, SourceSpec]) -> Target:
@@ -56,7 +53,7 @@ def _target(row: SourceRow, configured: dict[str, SourceSpec]) -> Target:
     return Target(row.id, row.kind, row.content_hash, request, options, rules)
 
 
-def parse_result(target: Target, result: FetchResult) -> Outcome:
+def parse_result(target: Target, result: FetchResult) -> Outcome | Listing:
     """Turn a fetch result into an outcome: unchanged, normalised items, or failed."""
     url = target.request.url
     if isinstance(result, FetchFailed):
@@ -67,15 +64,21 @@ def parse_result(target: Target, result: FetchResult) -> Outcome:
     if digest == target.content_hash:  # servers without validators: same bytes, same items
         return Unchanged(target.source_id, url, result.etag, result.last_modified)
     try:
-        items = PARSERS[target.kind](
-            result.body, url=result.url, content_type=result.content_type, options=target.options
-        )
-        observations = [Observation.of(item, target.rules) for item in items]
+        return _read(target, result, result.body, digest)
     except ParseError as exc:
         return Failed(target.source_id, url, exc)
     except Exception as exc:  # a parser bug must cost this source, not its batch
         log.exception("parser failed", source_id=target.source_id)
         return Failed(target.source_id, url, ParseError(f"parser error: {type(exc).__name__}"))
+
+
+def _read(target: Target, result: Fetched, body: bytes, digest: str) -> Parsed | Listing:
+    url, kind, options = target.request.url, target.kind, target.options
+    if kind == "page" and options.get("follow"):  # a listing: its articles are opened next
+        links = parse_links(body, url=result.url, content_type=result.content_type, options=options)
+        return Listing(target.source_id, url, links, digest, result.etag, result.last_modified)
+    items = PARSERS[kind](body, url=result.url, content_type=result.content_type, options=options)
+    observations = [Observation.of(item, target.rules) for item in items]
     return Parsed(target.source_id, url, observations, digest, result.etag, result.last_modified)
 
 
@@ -98,7 +101,8 @@ def poll_batch(
         return BatchReport(lost=list(source_ids))
     started = time.monotonic()
     results = fetcher([t.request for t in targets], runtime.limits)
-    outcomes = [parse_result(t, r) for t, r in zip(targets, results, strict=True)]
+    parsed = [parse_result(t, r) for t, r in zip(targets, results, strict=True)]
+    outcomes = follow_listings(db, runtime, parsed, {t.source_id: t for t in targets}, fetcher)
     prepared = {}
     if runtime.readers:  # a remote model reads new texts now, while no transaction is open
         with db.reader() as uow:

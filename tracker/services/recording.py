@@ -48,6 +48,8 @@ def _statement_events(
     observations: list[Observation],
     now: datetime,
     prepared: Prepared,
+    *,
+    archive: bool = False,
 ) -> tuple[list[Event], bool]:
     """Record a source's items; return their events and whether anything new or edited came
     (a busy source, whose interval may shorten)."""
@@ -66,7 +68,7 @@ def _statement_events(
     uow.statements.flush()  # ids for all new statements in one round trip
     seen = _Seen(uow, spec, topics, now, runtime.cluster_window)
     for statement, obs in created:
-        backlog = in_backlog(
+        backlog = archive or in_backlog(
             obs.published, now, first_poll=first_poll, max_age=runtime.backlog_max_age
         )
         seen.observe(statement, obs, Change.NEW, backlog=backlog)
@@ -239,7 +241,9 @@ def _record(
     events: list[Event] = []
     busy = False
     if isinstance(outcome, Parsed):
-        events, busy = _statement_events(uow, runtime, row, outcome.observations, now, prepared)
+        events, busy = _statement_events(
+            uow, runtime, row, outcome.observations, now, prepared, archive=outcome.archive
+        )
     if outcome.url != row.url:
         pass  # the URL changed in the config during the poll: its validators are not ours
     elif isinstance(outcome, Parsed):

@@ -4,7 +4,7 @@ navigation, share buttons and comments left out), or what a CSS selector picks."
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import urljoin
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import lxml.html
 
@@ -76,3 +76,34 @@ def parse_page(
         or next(iter(doc.xpath("//time/@datetime")), None)
     )
     return [Item(key=link, title=_title(doc), text=text, url=link, published=published)]
+
+
+def parse_links(
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None = None,
+    options: Mapping[str, str] | None = None,
+) -> list[Item]:
+    """Return the articles a listing page links to, in page order, as items to open: the links
+    the `follow` selector picks (an `a`, or the first link inside what it picks), absolute,
+    without fragments, each once; the title is the link's text."""
+    selector = (options or {}).get("follow") or "a"
+    if content_type and not any(t in content_type for t in ("html", "xml", "text/plain")):
+        raise ParseError(f"not a web page ({content_type.split(';')[0]})")
+    doc = tree(decode(body, content_type))
+    items, seen = [], set()
+    for node in doc.cssselect(selector):
+        anchor = node if node.tag == "a" else next(iter(node.xpath(".//a[@href]")), None)
+        href = anchor.get("href") if anchor is not None else None
+        if not href:
+            continue
+        link = urldefrag(urljoin(url, href.strip())).url
+        if urlsplit(link).scheme not in {"http", "https"} or link in seen:
+            continue
+        seen.add(link)
+        title = clean(node.text_content()) or link
+        items.append(Item(key=link, title=title[:300], text="", url=link))
+    if not items:
+        raise TooLittleText(f"the follow selector {selector!r} finds no links on the listing page")
+    return items
