@@ -164,3 +164,24 @@ def test_reading_a_page_again_gives_the_same_text():
     ]
     assert reads[0] == reads[1] == reads[2]
     assert "interim 30-day ceasefire" in reads[2]
+
+
+@pytest.mark.parametrize("selector", [None, "article p, article .stamp, article .tools"])
+def test_a_restamped_date_or_a_share_row_inside_the_article_is_not_part_of_its_text(selector):
+    """Date stamps and share rows inside the article itself (where main-text extraction keeps
+    them) are dropped, so restamping a page is not an edit; a sentence with a date stays."""
+
+    def page(stamp: str) -> bytes:
+        return ARTICLE.replace(
+            "<article><h1>",
+            f"<article><p class='stamp'>Updated {stamp}</p>"
+            "<p class='tools'>Share | Tweet | Email</p><h1>",
+        ).encode()
+
+    options = {"selector": selector} if selector else None
+    (before,) = parse_page(page("09:15 GMT, 11 March 2025"), url="https://e.org/a", options=options)
+    (after,) = parse_page(page("5 minutes ago"), url="https://e.org/a", options=options)
+    assert before.text == after.text
+    assert "Updated" not in before.text
+    assert "Tweet" not in before.text
+    assert "interim 30-day ceasefire" in before.text

@@ -3,6 +3,7 @@ navigation, share buttons and comments left out), or what a CSS selector picks."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -13,6 +14,43 @@ from tracker.sources.errors import ParseError, TooLittleText
 from tracker.sources.markup import clean, decode, tree, when
 
 MIN_WORDS = 15
+_MONTHS = (
+    "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|"
+    "july|august|september|october|november|december"
+)
+# A line that is only a date, a time or "updated 5 minutes ago": pages restamp these on every
+# load, and they say nothing of the statement.
+_DATE_LINE = re.compile(
+    r"^(?:(?:last\s+)?(?:updated|published|posted|modified|date)\s*:?\s*)?"
+    r"(?:(?:on|at|\d{1,4}|\d{1,2}:\d{2}(?::\d{2})?|am|pm|gmt|utc|[a-z]{3,4}t|"
+    rf"(?:{_MONTHS})\.?|mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|today|yesterday|ago|just|now|an?|seconds?|minutes?|mins?|hours?|hrs?|"
+    r"days?|weeks?)[\s,./:-]*)+$",
+    re.IGNORECASE,
+)
+# ... and that has something only a date stamp has (a number alone is not one)
+_DATE_CUE = re.compile(
+    rf"\d{{1,2}}:\d{{2}}|\d{{4}}-\d{{2}}-\d{{2}}|\b(?:{_MONTHS}|ago|today|yesterday|updated|"
+    r"published|posted|mon|tue|wed|thu|fri|sat|sun)\b",
+    re.IGNORECASE,
+)
+# A line that is only share buttons
+_SHARE_LINE = re.compile(
+    r"^(?:(?:share(?:\s+(?:this|on))?|tweet|facebook|twitter|x|telegram|whatsapp|e-?mail|"
+    r"print|copy(?:\s+link)?|linkedin|reddit|vk|viber|messenger)[\s|·•,:/-]*)+$",
+    re.IGNORECASE,
+)
+
+
+def _stamp_or_buttons(line: str) -> bool:
+    line = line.strip()
+    return bool((_DATE_LINE.match(line) and _DATE_CUE.search(line)) or _SHARE_LINE.match(line))
+
+
+def _noise_free(text: str) -> str:
+    """Drop lines that are only a date stamp or share buttons (pages change them on every
+    load)."""
+    return "\n".join(ln for ln in text.split("\n") if ln.strip() and not _stamp_or_buttons(ln))
 
 
 def _meta(doc: lxml.html.HtmlElement, *names: str) -> str | None:
@@ -39,7 +77,7 @@ def _main_text(html: str, doc: lxml.html.HtmlElement, selector: str | None) -> s
         nodes = doc.cssselect(selector)
         if not nodes:
             raise TooLittleText(f"the selector {selector!r} matches nothing on the page")
-        return clean("\n\n".join(n.text_content() for n in nodes))
+        return _noise_free(clean("\n\n".join(n.text_content() for n in nodes)))
     import trafilatura
 
     found = trafilatura.extract(
@@ -49,7 +87,7 @@ def _main_text(html: str, doc: lxml.html.HtmlElement, selector: str | None) -> s
         include_links=False,
         favor_precision=True,
     )
-    return clean(found or "")
+    return _noise_free(clean(found or ""))
 
 
 def parse_page(
