@@ -128,18 +128,29 @@ class DeliveryRepository:
             if queued_by is None
             else or_(_free(now), DeliveryRow.lease_owner == queued_by)
         )
-        self.session.execute(
-            update(DeliveryRow)
-            .where(
-                DeliveryRow.target == held.target,
-                DeliveryRow.digest_key == held.digest_key,
-                DeliveryRow.status == PENDING,
-                DeliveryRow.next_attempt_at <= now,
-                free,
+        # Lock the candidates first, in id order, skipping rows another deliverer is taking:
+        # two deliverers of one digest updating its rows in scan order could deadlock.
+        candidates = list(
+            self.session.scalars(
+                select(DeliveryRow.id)
+                .where(
+                    DeliveryRow.target == held.target,
+                    DeliveryRow.digest_key == held.digest_key,
+                    DeliveryRow.status == PENDING,
+                    DeliveryRow.next_attempt_at <= now,
+                    free,
+                )
+                .order_by(DeliveryRow.id)
+                .with_for_update(skip_locked=True)
             )
-            .values(lease_owner=owner, lease_until=until)
-            .execution_options(synchronize_session=False)
         )
+        if candidates:
+            self.session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id.in_(candidates), free)
+                .values(lease_owner=owner, lease_until=until)
+                .execution_options(synchronize_session=False)
+            )
         query = select(DeliveryRow.id).where(
             DeliveryRow.digest_key == held.digest_key, DeliveryRow.lease_owner == owner
         )
