@@ -57,6 +57,7 @@ def source_specs(config: Config) -> list[SourceSpec]:
             if s.extract
             else {},
             adaptive=(s.adaptive.min, s.adaptive.max) if s.adaptive else None,
+            credible=s.credible,
             noise=s.noise.model_dump(exclude_defaults=True) if s.noise else {},
         )
         for s in config.sources

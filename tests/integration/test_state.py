@@ -244,3 +244,29 @@ def test_a_document_the_extractor_chokes_on_keeps_its_statement(
     assert len(events(tracker, "statement.new")) == 2
     assert [e.data["actor"]["id"] for e in events(tracker, "position.new")] == ["zelenskiy"]
     assert events(tracker, "source.failing") == []
+
+
+def test_a_source_not_credited_cannot_dispute_a_fact(config_dir, feeds, make_tracker):
+    """`credible: false` (an aggregator): its differing value within the window is on record
+    as noted, with no event, and the fact is not in dispute."""
+    config_dir.sources(
+        [
+            config_dir.feed("wire", feeds.url("/wire.xml")),
+            config_dir.feed("blog", feeds.url("/blog.xml"), credible=False),
+        ]
+    )
+    feeds.set("/wire.xml", rss())
+    feeds.set("/blog.xml", rss())
+    tracker = make_tracker(backlog_max_age=0)
+    run_once(tracker)
+    feeds.set("/wire.xml", rss(item("w1", "Truce", "Putin agreed to a 30-day ceasefire.")))
+    run_once(tracker)
+    feeds.set("/blog.xml", rss(item("b1", "Truce", "Putin agreed to a 60-day ceasefire.")))
+    run_once(tracker)
+    assert events(tracker, "fact.disputed", "fact.changed") == []
+    (fact,) = [f for f in _state(tracker)["facts"] if f["key"] == "ceasefire.duration_days"]
+    assert (fact["value"], fact["disputed"]) == (30, False)
+    assert [(h["source"], h["outcome"]) for h in fact["history"]] == [
+        ("wire", "new"),
+        ("blog", "noted"),
+    ]

@@ -62,3 +62,28 @@ def test_first_fact_is_new_and_words_compare_without_case():
         fact_outcome(scope, " Energy_Infrastructure", DAY, "b", dispute_window=WINDOW)
         is Outcome.CONFIRMED
     )
+
+
+def test_only_credible_sources_dispute_a_fact():
+    """An uncredited source differing at once is noted; a credible one differing from an
+    uncredited one at once is not held back by it."""
+    soon = DAY + timedelta(hours=6)
+    assert (
+        fact_outcome(THIRTY, 60, soon, "blog", dispute_window=WINDOW, credible=False)
+        is Outcome.NOTED
+    )
+    assert (
+        fact_outcome(THIRTY, 60, soon, "wire", dispute_window=WINDOW, current_credible=False)
+        is Outcome.CHANGED
+    )
+    assert (
+        fact_outcome(
+            THIRTY,
+            60,
+            DAY - timedelta(days=1),
+            "wire",
+            dispute_window=WINDOW,
+            current_credible=False,
+        )
+        is Outcome.STALE
+    )

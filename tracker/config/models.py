@@ -160,6 +160,7 @@ class SourceConfig(Strict):
     extract: ExtractConfig | None = None
     adaptive: AdaptiveConfig | None = None
     noise: NoiseConfig | None = None
+    credible: bool = True
 
     @model_validator(mode="after")
     def _kind_options(self) -> SourceConfig:

@@ -27,6 +27,7 @@ class SourceSpec:
     headers: dict[str, str] = field(default_factory=dict)
     extract: dict[str, str] = field(default_factory=dict)  # page selector / JSON expressions
     adaptive: tuple[float, float] | None = None  # (min, max) interval when it adapts
+    credible: bool = True  # may put a fact in dispute (an aggregator or a blog may not)
     # What is not a change at this source (JSON-shaped, as stored): ignore, strip_params,
     # min_change, flip_flop; see NoiseRules
     noise: dict[str, Any] = field(default_factory=dict)

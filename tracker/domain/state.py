@@ -26,7 +26,7 @@ class Outcome(StrEnum):
     DISPUTED = "disputed"  # another source says otherwise at about the same time: event
     CONFIRMED = "confirmed"  # agrees with the state: provenance only
     STALE = "stale"  # stated before the current state and differs: history only
-    NOTED = "noted"  # named beside the document's lead value: provenance only
+    NOTED = "noted"  # beside the lead value, or doubted by a source not credited: provenance
 
 
 @dataclass(frozen=True)
@@ -67,14 +67,23 @@ def fact_outcome(
     source_id: str,
     *,
     dispute_window: timedelta,
+    credible: bool = True,
+    current_credible: bool = True,
 ) -> Outcome:
-    """Decide what a fact claim does to the current value."""
+    """Decide what a fact claim does to the current value.
+
+    Two credible sources that differ within the dispute window put the fact in dispute; a
+    source not credited as credible cannot dispute a value another source just stated (its
+    claim is noted), while a credible one may overturn what an uncredited source said."""
     if current is None:
         return Outcome.NEW
     if same_value(value, current.value):
         return Outcome.CONFIRMED
     if source_id != current.source_id and abs(stated_at - current.stated_at) <= dispute_window:
-        return Outcome.DISPUTED
+        if not credible:
+            return Outcome.NOTED
+        if current_credible:
+            return Outcome.DISPUTED
     if stated_at < current.stated_at:
         return Outcome.STALE
     return Outcome.CHANGED

@@ -205,6 +205,8 @@ def _apply_fact(
         item.stated_at,
         item.source.id,
         dispute_window=timedelta(seconds=runtime.dispute_window),
+        credible=item.source.credible,
+        current_credible=runtime.credible(row.source_id) if row is not None else True,
     )
     claim_row = uow.state.add_claim(_claim_row(topic, item, now, claim, outcome))
     earlier = Earlier(unwrap(row.value), row.stated_at, row.source_id) if row is not None else None
@@ -227,7 +229,7 @@ def _apply_fact(
             row.disputed, row.updated_at = False, now  # another source backs the value: settled
         _later(row, item, claim_row)
         return None
-    elif outcome is Outcome.STALE:
+    elif outcome in {Outcome.STALE, Outcome.NOTED}:
         return None
     elif outcome is Outcome.DISPUTED:
         if row.disputed:

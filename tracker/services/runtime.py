@@ -48,6 +48,10 @@ class Runtime:
     readers: dict[str, Extractor] = field(default_factory=dict, repr=False)  # remote (a model)
     limits: FetchLimits = field(default_factory=FetchLimits)
 
+    def credible(self, source_id: str) -> bool:
+        """Return whether a source is credited as credible (an unknown one is)."""
+        return next((s.credible for s in self.sources if s.id == source_id), True)
+
     def topics_for(self, topic_ids: list[str]) -> list[Topic]:
         """Return the topics a source is configured for."""
         wanted = set(topic_ids)
