@@ -217,3 +217,29 @@ def test_an_adaptive_source_is_polled_more_often_while_busy_and_less_while_quiet
         run_once(tracker)  # 304: quiet
         assert source(tracker, "wire").current_interval == expected
     assert source(tracker, "wire").last_status == "unchanged"
+
+
+def test_syncing_an_unchanged_configuration_changes_nothing(db):
+    """Every option a source may carry survives the round trip through the table: syncing
+    the same configuration again reports no source updated (and so resets nothing)."""
+    spec = SourceSpec(
+        "busy",
+        "page",
+        "http://e.org/news",
+        120,
+        ("t",),
+        speaker="Kremlin",
+        name="News",
+        headers={"Authorization": "secret"},
+        extract={"follow": "ul a", "max_follow": "5"},
+        adaptive=(60.0, 480.0),
+        credible=False,
+        noise={"ignore": ["x+"], "min_change": 3, "flip_flop": 2},
+    )
+    with db.unit_of_work() as uow:
+        assert sync_sources(uow, [spec], utcnow()).added == ["busy"]
+        uow.commit()
+    with db.unit_of_work() as uow:
+        report = sync_sources(uow, [spec], utcnow())
+        uow.commit()
+    assert (report.added, report.updated, report.disabled) == ([], [], [])

@@ -30,6 +30,8 @@ def _spec_dict(spec: SourceSpec) -> dict[str, Any]:
     """Return the spec as stored: JSON-shaped, and without header values (they may be secrets)."""
     values = asdict(spec)
     values["topics"] = list(spec.topics)
+    if spec.adaptive is not None:
+        values["adaptive"] = list(spec.adaptive)  # as JSON stores it, so a re-sync compares equal
     values["header_names"] = sorted(values.pop("headers"))
     return values
 
