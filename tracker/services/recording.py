@@ -170,7 +170,7 @@ class _Seen:
             return False
         since = self.now - timedelta(seconds=self.cluster_window)
         first = self.uow.statements.near_copy(value, statement.source_id, since)
-        self.uow.statements.index_text(statement, value, self.now)
+        self.uow.statements.index_text(statement, value, self.now, story=first is None)
         if first is None:
             return False
         statement.cluster_id = first.cluster_id or first.id

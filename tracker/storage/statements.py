@@ -119,14 +119,17 @@ class StatementRepository:
         row.changed_at = now
 
     def near_copy(self, value: int, source_id: str, since: datetime) -> StatementRow | None:
-        """Return the earliest statement of another source seen since `since` whose SimHash is
-        within `MAX_DISTANCE` bits of `value` (a syndicated copy of the same story)."""
+        """Return the earliest story (a cluster's first statement) another source carried since
+        `since` whose SimHash is within `MAX_DISTANCE` bits of `value`: this is a copy of it.
+
+        Only stories are indexed (copies join them), and only ids and hashes are read, so a
+        story carried by a thousand sources costs one candidate, not a thousand rows."""
         wanted = [
             and_(StatementBandRow.band == i, StatementBandRow.value == v)
             for i, v in enumerate(bands(value))
         ]
         candidates = (
-            select(StatementRow)
+            select(StatementRow.id, StatementRow.simhash)
             .join(StatementBandRow, StatementBandRow.statement_id == StatementRow.id)
             .where(
                 or_(*wanted),
@@ -137,15 +140,18 @@ class StatementRepository:
             .distinct()
         )
         close = [
-            row
-            for row in self.session.scalars(candidates)
-            if row.simhash is not None and distance(to_unsigned(row.simhash), value) <= MAX_DISTANCE
+            story_id
+            for story_id, simhash in self.session.execute(candidates)
+            if simhash is not None and distance(to_unsigned(simhash), value) <= MAX_DISTANCE
         ]
-        return min(close, key=lambda r: r.id) if close else None
+        return self.session.get(StatementRow, min(close)) if close else None
 
-    def index_text(self, row: StatementRow, value: int, now: datetime) -> None:
-        """Remember a statement's SimHash and its bands, for later copies to find."""
+    def index_text(self, row: StatementRow, value: int, now: datetime, *, story: bool) -> None:
+        """Remember a statement's SimHash and, for a story (not a copy of one), its bands, for
+        later copies to find."""
         row.simhash = to_signed(value)
+        if not story:
+            return
         self.session.add_all(
             StatementBandRow(statement_id=row.id, band=i, value=v, seen_at=now)
             for i, v in enumerate(bands(value))
