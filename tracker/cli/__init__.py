@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracker.cli import alerting, commands, desk, knowledge  # noqa: F401 - importing registers them
+from tracker.cli import alerting, commands, desk, importing, knowledge  # noqa: F401 - importing registers them
 from tracker.cli.base import app
 
 
