@@ -153,19 +153,29 @@ def tracker_cmd(*args: str, env: dict[str, str]) -> None:
     )
 
 
-def group_peak_rss_mb(pgid: int) -> list[float]:
-    """Return the peak RSS (VmHWM) of every process in a process group, in MB."""
-    peaks = []
+def group_procs(pgid: int) -> list[Path]:
+    """Return the /proc entries of the live processes of a process group."""
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            if os.getpgid(int(entry.name)) != pgid:
-                continue
+            if os.getpgid(int(entry.name)) == pgid:
+                found.append(entry)
+        except (OSError, ProcessLookupError):
+            continue
+    return found
+
+
+def group_peak_rss_mb(pgid: int) -> list[float]:
+    """Return the peak RSS (VmHWM) of every process in a process group, in MB."""
+    peaks = []
+    for entry in group_procs(pgid):
+        try:
             for line in (entry / "status").read_text().splitlines():
                 if line.startswith("VmHWM:"):
                     peaks.append(int(line.split()[1]) / 1024)
-        except (OSError, ProcessLookupError):
+        except OSError:
             continue
     return peaks
 

@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import (
     REDIS,
     group_peak_rss_mb,
+    group_procs,
     nginx,
     postgres_database,
     stop_group,
@@ -73,15 +74,11 @@ def _cycle(engine: Engine, count: int, polls: int, timeout: float = 900) -> floa
 def _group_cpu_seconds(pgid: int) -> float:
     """User + system CPU seconds of every live process in a process group."""
     total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for entry in group_procs(pgid):
         try:
-            if os.getpgid(int(entry.name)) != pgid:
-                continue
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])  # utime, stime
-        except (OSError, ProcessLookupError, IndexError, ValueError):
+        except (OSError, IndexError, ValueError):
             continue
     return total / CLOCK_TICKS
 
