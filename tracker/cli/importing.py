@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +15,14 @@ from tracker.cli.base import fail, sources_app
 from tracker.config.errors import ConfigError
 from tracker.config.loader import load_config
 from tracker.config.models import parse_duration
-from tracker.config.opml import OpmlError, append_sources, plan_import, read_opml
+from tracker.config.opml import (
+    MAX_BYTES,
+    NotAppendable,
+    OpmlError,
+    append_sources,
+    plan_import,
+    read_opml,
+)
 from tracker.settings import SettingsError, load_settings
 
 
@@ -38,7 +46,8 @@ def sources_import(
         fail(str(exc))
     config_dir = settings.config_dir
     try:
-        data = file.read_bytes()
+        with file.open("rb") as opened:
+            data = opened.read(MAX_BYTES + 1)  # one byte over the cap is enough to refuse
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror or exc}")
     try:
@@ -47,12 +56,11 @@ def sources_import(
         seconds = float(str(parse_duration(interval)))
     except (ConfigError, OpmlError, ValueError) as exc:
         fail(f"{file}: {exc}" if isinstance(exc, OpmlError) else str(exc))
-    topics = topic or [t.id for t in config.topics]
     plan = plan_import(
         feeds,
         skipped,
         configured={s.id: s.url for s in config.sources},
-        topics=topics,
+        topics=topic or [t.id for t in config.topics],
         interval=seconds,
         speaker=speaker,
     )
@@ -60,18 +68,25 @@ def sources_import(
         typer.echo(f"{'would add' if dry_run else 'add'} {entry['id']}: {entry['url']}")
     for left in plan.skipped:
         typer.echo(f"skip {left.title}: {left.reason}")
-    if plan.added and not dry_run:
-        _write(config_dir, append_sources(_text(config_dir / "sources.yaml"), plan.added))
-    verb = "would add" if dry_run else "added"
-    typer.echo(f"{verb} {len(plan.added)} source(s), skipped {len(plan.skipped)}")
+    if plan.added:
+        sources = config_dir / "sources.yaml"
+        try:
+            text = append_sources(_text(sources), plan.added)
+        except NotAppendable as exc:
+            fail(str(exc))
+        _check(config_dir, text)  # a dry run says whether the import would validate, too
+        if not dry_run:
+            _replace(sources, text)
+    typer.echo(plan.summary(dry_run=dry_run))
 
 
 def _text(path: Path) -> str:
     return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
-def _write(config_dir: Path, text: str) -> None:
-    """Check the configuration with the new sources.yaml, then put it in place atomically."""
+def _check(config_dir: Path, text: str) -> None:
+    """Load the whole configuration with the new sources.yaml; fail (writing nothing) if it
+    would not validate."""
     with tempfile.TemporaryDirectory() as scratch:
         trial = Path(scratch) / "config"
         shutil.copytree(config_dir, trial)
@@ -80,8 +95,19 @@ def _write(config_dir: Path, text: str) -> None:
             load_config(trial)
         except ConfigError as exc:
             fail(f"the imported sources would not validate; nothing written:\n{exc}")
-    target = config_dir / "sources.yaml"
-    fd, temp = tempfile.mkstemp(dir=config_dir, prefix=".sources.", suffix=".yaml")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    Path(temp).replace(target)
+
+
+def _replace(target: Path, text: str) -> None:
+    """Write `target` atomically, keeping its permissions (a worker may run as another user)."""
+    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o644
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".sources.", suffix=".yaml")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        Path(temp).chmod(mode)
+        Path(temp).replace(target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
