@@ -133,6 +133,29 @@ def test_a_digest_sends_one_message_for_a_window(config_dir, feeds, receiver, ma
     assert {d.status for d in deliveries(tracker)} == {"sent"}
 
 
+def test_eight_deliverers_of_one_digest_at_once_send_one_message(
+    config_dir, feeds, receiver, make_tracker
+):
+    """Eight statements in one digest window, delivered by eight threads at once: one message
+    with all eight, every delivery sent, no deadlock (repeated, as races are)."""
+    texts = [f"Kremlin statement {i} on the talks about a ceasefire." for i in range(8)]
+    _feed(config_dir, feeds, *(item(f"g{i}", f"Statement {i}", t) for i, t in enumerate(texts)))
+    _alerts(
+        config_dir,
+        channels=[json_channel(receiver.address)],
+        routes=[{"match": {"types": ["statement.*"]}, "channels": ["desk"], "digest": 60}],
+    )
+    tracker = make_tracker()
+    run_once(tracker)
+    (window_end,) = {d.next_attempt_at for d in deliveries(tracker)}
+    delivering.deliver_due_inline(
+        tracker.db, tracker.runtime(), tracker.senders, clock=lambda: window_end, workers=8
+    )
+    (message,) = receiver.messages()
+    assert message["title"] == "Digest: 8 updates"
+    assert {d.status for d in deliveries(tracker)} == {"sent"}
+
+
 def test_a_cooldown_keeps_a_flapping_subject_from_paging_twice(
     config_dir, feeds, receiver, make_tracker
 ):

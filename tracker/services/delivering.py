@@ -203,6 +203,7 @@ def _claim(
 ) -> tuple[Held, WebhookEndpointRow | None]:
     until = now + timedelta(seconds=runtime.delivery_lease)
     with db.unit_of_work() as uow:
+        uow.deliveries.lock_digest(delivery_id)
         if not uow.deliveries.claim(delivery_id, queued_by, owner, until, now):
             if queued_by is not None:
                 # Not sendable yet (an earlier event of its subject is still pending): give the

@@ -119,6 +119,27 @@ class DeliveryRepository:
             .execution_options(synchronize_session=False)
         )
 
+    def lock_digest(self, delivery_id: int) -> None:
+        """If the delivery belongs to a digest, lock the digest's first pending row: deliverers
+        of one digest then claim it one after the other, and the first takes the whole
+        window (two at once would split it into two messages)."""
+        found = self.session.execute(
+            select(DeliveryRow.target, DeliveryRow.digest_key).where(DeliveryRow.id == delivery_id)
+        ).first()
+        if found is None or not found.digest_key:
+            return
+        self.session.execute(
+            select(DeliveryRow.id)
+            .where(
+                DeliveryRow.target == found.target,
+                DeliveryRow.digest_key == found.digest_key,
+                DeliveryRow.status == PENDING,
+            )
+            .order_by(DeliveryRow.id)
+            .limit(1)
+            .with_for_update()
+        )
+
     def claim_digest(
         self, held: DeliveryRow, queued_by: str | None, owner: str, until: datetime, now: datetime
     ) -> list[int]:
