@@ -35,3 +35,9 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
+
+## bench-scale: issue 3's figures: 10,000 feeds on nginx, the Procfile's workers, urlwatch 2.29
+.PHONY: bench-scale
+bench-scale: $(STAMP)
+	scripts/services.sh
+	$(BIN)/python bench/source_scale.py $(ARGS)

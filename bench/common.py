@@ -89,6 +89,9 @@ http {{
   access_log off;
   default_type application/rss+xml;
   keepalive_requests 100000;
+  # A 304 when the file is no newer than If-Modified-Since (RFC 9110), not only when the dates
+  # are equal (nginx's default, `exact`): urlwatch sends the time of its last check.
+  if_modified_since before;
   client_body_temp_path {prefix}; proxy_temp_path {prefix}; fastcgi_temp_path {prefix};
   uwsgi_temp_path {prefix}; scgi_temp_path {prefix};
   server {{ listen 127.0.0.1:{port} backlog=4096; root {root}; etag on; }}
@@ -109,8 +112,9 @@ http {{
 
 
 @contextmanager
-def postgres_database() -> Iterator[str]:
-    name = f"tracker_bench_{uuid.uuid4().hex[:8]}"
+def postgres_database(name: str | None = None) -> Iterator[str]:
+    """Create a fresh PostgreSQL database, yield its URL, and drop it (even if still in use)."""
+    name = name or f"tracker_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -137,7 +141,7 @@ def write_config(config_dir: Path, base_url: str, count: int) -> None:
     ]
     # Every feed is on one host here (nginx on 127.0.0.1); the default politeness (4 requests
     # in flight, 2 a second per host) is for the real web, so this host is let go full speed.
-    local = {"rate": 100_000, "burst": 100_000, "concurrency": 1000}
+    local = {"rate": 100_000, "burst": 100_000, "concurrency": 10_000}
     (config_dir / "sources.yaml").write_text(
         yaml.safe_dump({"politeness": {"hosts": {"127.0.0.1": local}}, "sources": sources})
     )

@@ -148,6 +148,7 @@ class Tracker:
     _budget: RedisHostBudget | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _derived_digest: str | None = field(default=None, init=False)
+    _runtime: tuple[str, Runtime] | None = field(default=None, init=False)
     _extractors: dict[str, Extractor] = field(default_factory=dict, init=False)
     _readers: dict[str, Extractor] = field(default_factory=dict, init=False)
     _targets: ChannelTargets = field(default_factory=ChannelTargets, init=False)
@@ -223,8 +224,21 @@ class Tracker:
         return FallbackExtractor(chat, rules)
 
     def runtime(self) -> Runtime:
-        """Return the runtime values for the services, from the current configuration."""
-        config, s = self.config(), self.settings
+        """Return the runtime values for the services, from the current configuration (built
+        once per configuration: with 10,000 sources a build costs ~70 ms, and every task,
+        tick and delivery asks for it)."""
+        config = self.config()
+        with self._lock:
+            cached = self._runtime
+        if cached is not None and cached[0] == config.digest:
+            return cached[1]
+        built = self._build_runtime(config)
+        with self._lock:
+            self._runtime = (config.digest, built)
+        return built
+
+    def _build_runtime(self, config: Config) -> Runtime:
+        s = self.settings
         self._derived(config)
         return Runtime(
             topics=config.topics,

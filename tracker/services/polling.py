@@ -93,7 +93,7 @@ def poll_batch(
     queued_by: str | None = None,
 ) -> BatchReport:
     """Poll the sources of a batch that `token` still holds; record results; return a report."""
-    configured = {spec.id: spec for spec in runtime.sources}
+    configured = runtime.source_map
     with db.reader() as uow:
         held = uow.sources.held(token, source_ids, valid_at=clock())
         targets = [_target(row, configured) for row in held]

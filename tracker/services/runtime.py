@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from tracker.domain.delivery_plan import QuietHours
@@ -48,9 +49,15 @@ class Runtime:
     readers: dict[str, Extractor] = field(default_factory=dict, repr=False)  # remote (a model)
     limits: FetchLimits = field(default_factory=FetchLimits)
 
+    @functools.cached_property
+    def source_map(self) -> dict[str, SourceSpec]:
+        """The configured sources by id (built once: a runtime serves many batches)."""
+        return {s.id: s for s in self.sources}
+
     def credible(self, source_id: str) -> bool:
         """Return whether a source is credited as credible (an unknown one is)."""
-        return next((s.credible for s in self.sources if s.id == source_id), True)
+        spec = self.source_map.get(source_id)
+        return True if spec is None else spec.credible
 
     def topics_for(self, topic_ids: list[str]) -> list[Topic]:
         """Return the topics a source is configured for."""
