@@ -13,7 +13,7 @@ import asyncio
 import functools
 import ssl
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from urllib.parse import urljoin
@@ -268,4 +268,16 @@ def fetch_all(requests: Sequence[FetchRequest], limits: FetchLimits) -> list[Fet
     """Run `fetch_batch` to completion from synchronous code (a worker task, the CLI)."""
     if not requests:
         return []
-    return asyncio.run(fetch_batch(requests, limits))
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        return runner.run(fetch_batch(requests, limits))
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop when it is installed (it comes with uvicorn[standard]): a 304 poll costs ~25%
+    less CPU on it; else asyncio's own loop."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - a platform without uvloop
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
