@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import hashlib
+import itertools
 import json
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -239,3 +242,65 @@ def item(guid: str, title: str, text: str, pub: str | None = None) -> dict[str, 
         "description": text,
         "pubDate": pub or email.utils.formatdate(time.time(), usegmt=True),
     }
+
+
+# Misbehaviours for `FeedServer.set(path, handler=...)`: each streams what a broken or hostile
+# server sends, and stops quietly when the client hangs up.
+
+
+def drip(interval: float = 1.0) -> Callable[[BaseHTTPRequestHandler], None]:
+    """Return a handler that sends headers, then a feed one byte every `interval` seconds, then
+    a space every `interval` seconds for as long as the client listens: it never ends."""
+
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        req.send_response(200)
+        req.send_header("Content-Type", "application/rss+xml")
+        req.end_headers()
+        try:
+            for byte in itertools.chain(rss(), itertools.repeat(ord(" "))):
+                req.wfile.write(bytes([byte]))
+                req.wfile.flush()
+                time.sleep(interval)
+        except OSError:
+            pass
+
+    return handler
+
+
+def endless(req: BaseHTTPRequestHandler) -> None:
+    """Send a feed's start and then a body that never ends, with no Content-Length."""
+    req.send_response(200)
+    req.send_header("Content-Type", "application/rss+xml")
+    req.end_headers()
+    try:
+        req.wfile.write(b'<?xml version="1.0"?><rss version="2.0"><channel><title>')
+        chunk = b"x" * 65536
+        while True:
+            req.wfile.write(chunk)
+    except OSError:
+        pass
+
+
+_BOMBS: dict[int, bytes] = {}
+
+
+def gzip_bomb(megabytes: int = 200) -> Callable[[BaseHTTPRequestHandler], None]:
+    """Return a handler sending a small gzip body (about 1/1000 of its size) that inflates to
+    `megabytes` MB of zeros; built once per size, without ever holding the inflated bytes."""
+    if megabytes not in _BOMBS:
+        packer = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: a gzip wrapper
+        zeros = b"\0" * (1024 * 1024)
+        _BOMBS[megabytes] = b"".join(packer.compress(zeros) for _ in range(megabytes))
+        _BOMBS[megabytes] += packer.flush()
+    bomb = _BOMBS[megabytes]
+
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        req.send_response(200)
+        req.send_header("Content-Type", "application/rss+xml")
+        req.send_header("Content-Encoding", "gzip")
+        req.send_header("Content-Length", str(len(bomb)))
+        req.end_headers()
+        with contextlib.suppress(OSError):
+            req.wfile.write(bomb)
+
+    return handler

@@ -4,7 +4,8 @@ A document type with an internal subset (where entities are declared) is refused
 parsing, wherever padding puts it and whatever the encoding, so an entity-expansion
 ("billion laughs") feed costs a linear scan; a document that is not well-formed is an error,
 except for undefined HTML entities such as `&nbsp;`, which real feeds are full of and
-feedparser reads safely. One broken entry is skipped, not the feed.
+feedparser reads safely. One broken entry is skipped, not the feed; a few bytes that are not
+UTF-8 in a UTF-8 feed cost those bytes, not the feed's every quote and dash.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ _HTML_START = re.compile(
     rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL
 )
 _TOLERATED = ("undefined entity",)
+_WIDE_MARKS = tuple(mark for mark, _ in _WIDE_ENCODINGS)
+_REPLACEMENT = "\ufffd"
+_REPLACEMENT_BYTES = _REPLACEMENT.encode()
+_CHARSET_PARAMETER = re.compile(r"\s*;\s*charset\s*=[^;]*", re.IGNORECASE)
 
 
 def _as_text(body: bytes) -> str:
@@ -54,6 +59,30 @@ def _as_text(body: bytes) -> str:
         if body.startswith(mark):
             return body.decode(codec, errors="replace").lstrip("\ufeff")
     return body.removeprefix(codecs.BOM_UTF8).decode("latin-1")
+
+
+def _as_utf8(body: bytes, content_type: str | None) -> tuple[bytes, str | None]:
+    """Return the body and content type to parse: UTF-8 whenever the bytes are UTF-8.
+
+    Text in a legacy charset practically never forms valid multi-byte UTF-8 sequences, so a
+    body that does is UTF-8 whatever its label says: a UTF-8 feed labelled Windows-1252 would
+    otherwise be stored as mojibake (a typographic apostrophe as three letters, so "Kyiv's"
+    no longer matches the term "Kyiv"). A body with at least as many such characters as
+    invalid bytes is UTF-8 with damage: each stray byte becomes U+FFFD, where feedparser would
+    read the whole feed as Windows-1252 and turn every stored item into an edit. A body with
+    no multi-byte character, or mostly invalid bytes (a legacy charset under a wrong label),
+    is left to its label and feedparser's fallback, which read those right.
+    """
+    if body.startswith(_WIDE_MARKS):
+        return body, content_type
+    text = body.decode("utf-8", errors="replace")
+    # each invalid byte sequence decodes to one U+FFFD; the ones the feed itself carried are text
+    invalid = text.count(_REPLACEMENT) - body.count(_REPLACEMENT_BYTES)
+    multibyte = len(text) - len(text.encode("ascii", errors="ignore")) - invalid
+    if not multibyte or multibyte < invalid:
+        return body, content_type
+    media = _CHARSET_PARAMETER.sub("", content_type or "application/xml")
+    return (text.encode() if invalid else body), f"{media}; charset=utf-8"
 
 
 def _refuse_entities(body: bytes) -> None:
@@ -115,10 +144,11 @@ def parse_feed(
 ) -> list[Item]:
     """Return the items of a feed, first occurrence of each key only; raise ParseError."""
     _refuse_entities(body)
+    readable, declared = _as_utf8(body, content_type)
     # No content-location: feedparser would resolve relative GUIDs against the feed URL, and a
     # feed that moves would then look like all-new items. Links are resolved here instead.
-    headers = {"content-type": content_type} if content_type else {}
-    parsed = feedparser.parse(body, response_headers=headers)
+    headers = {"content-type": declared} if declared else {}
+    parsed = feedparser.parse(readable, response_headers=headers)
     _check(parsed, body, content_type)
     items: dict[str, Item] = {}
     for entry in parsed.entries:
