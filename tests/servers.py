@@ -72,6 +72,7 @@ class FeedServer:
     def __init__(self) -> None:
         self.resources: dict[str, Resource] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.peers: set[tuple[str, int]] = set()  # where requests came from: one per connection
         self.lock = threading.Lock()
         outer = self
 
@@ -104,6 +105,7 @@ class FeedServer:
         path = req.path.split("?")[0]
         with self.lock:
             self.requests.append((path, dict(req.headers.items())))
+            self.peers.add(req.client_address)
             res = self.resources.get(path)
         if res is None:
             self._send(req, 404, b"not found", {"Content-Type": "text/plain"})

@@ -81,7 +81,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
             )
         except (OSError, TimeoutError) as exc:
             raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        address = _allowed_address(self.policy, host, infos)
+        address = allowed_address(self.policy, host, infos)
         return await self.inner.connect_tcp(
             address,
             port,
@@ -94,7 +94,9 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         await self.inner.sleep(seconds)
 
 
-def _allowed_address(policy: AddressPolicy, host: str, infos: list[Any]) -> str:
+def allowed_address(policy: AddressPolicy, host: str, infos: list[Any]) -> str:
+    """Return the first of `infos`' addresses (getaddrinfo's answer) that `policy` allows;
+    raise AddressRefused with the first refusal's reason when none is."""
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     refusals = [policy.refusal(a) for a in addresses]
     allowed = [a for a, why in zip(addresses, refusals, strict=True) if why is None]
@@ -121,7 +123,7 @@ class GuardedSyncBackend(httpcore.NetworkBackend):
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except OSError as exc:
             raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        address = _allowed_address(self.policy, host, infos)
+        address = allowed_address(self.policy, host, infos)
         return self.inner.connect_tcp(
             address,
             port,

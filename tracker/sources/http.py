@@ -1,10 +1,12 @@
-"""Fetching over HTTP: a batch at once (async httpx, keep-alive), each fetch within limits.
+"""Fetching over HTTP: a batch at once on one event loop, connections kept alive per host,
+each fetch within limits.
 
 Conditional GET on every request (If-None-Match / If-Modified-Since): 304 means unchanged.
 Limits: connect/read/total timeouts, a deadline for the whole batch, a body cap enforced while
-streaming (so a gzip bomb or an endless body is cut off at the cap, decompressed), a cap on
-redirects (followed by hand), and the address guard on every connection. Every failure
-becomes a SourceError naming what went wrong.
+streaming, on the bytes sent and on the bytes inflated (so a gzip bomb or an endless body is
+cut off at the cap and costs no more), a cap on redirects (followed by hand), and the address
+guard on every connection. Every failure becomes a SourceError naming what went wrong. The
+wire itself is `connections` (h11 on asyncio streams).
 """
 
 from __future__ import annotations
@@ -19,14 +21,13 @@ from http import HTTPStatus
 from urllib.parse import urljoin
 
 import certifi
-import httpx
 
 from tracker.domain.politeness import Politeness, host_of
 from tracker.domain.retry import retry_after_seconds
-from tracker.guard import AddressPolicy, AddressRefused, guarded_transport
+from tracker.guard import AddressPolicy, AddressRefused
+from tracker.sources.connections import Exchange, Pool
 from tracker.sources.errors import (
     BlockedAddress,
-    BodyTooLarge,
     FetchConnectError,
     FetchTimeout,
     HttpClientError,
@@ -99,10 +100,10 @@ class FetchFailed:
 FetchResult = Fetched | FetchFailed
 
 
-def _status_error(response: httpx.Response) -> SourceError:
-    phrase = f"HTTP {response.status_code} {response.reason_phrase}".strip()
+def _status_error(response: Exchange) -> SourceError:
+    status = response.status
+    phrase = f"HTTP {status} {response.head.reason or _phrase(status)}".strip()
     retry_after = retry_after_seconds(response.headers.get("retry-after"))
-    status = response.status_code
     if status == HTTPStatus.TOO_MANY_REQUESTS or (
         status == HTTPStatus.SERVICE_UNAVAILABLE and retry_after is not None
     ):
@@ -114,17 +115,11 @@ def _status_error(response: httpx.Response) -> SourceError:
     return HttpClientError(phrase)
 
 
-async def _read_capped(response: httpx.Response, cap: int) -> bytes:
-    declared = response.headers.get("content-length", "")
-    if declared.isascii() and declared.isdigit() and int(declared) > cap:
-        raise BodyTooLarge(f"body of {int(declared)} bytes is over the {cap}-byte cap")
-    chunks, size = [], 0
-    async for chunk in response.aiter_bytes():  # decoded, so the cap also bounds decompression
-        size += len(chunk)
-        if size > cap:
-            raise BodyTooLarge(f"body passed the {cap}-byte cap (after decompression)")
-        chunks.append(chunk)
-    return b"".join(chunks)
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 def _request_headers(request: FetchRequest) -> dict[str, str]:
@@ -138,28 +133,26 @@ def _request_headers(request: FetchRequest) -> dict[str, str]:
     return headers
 
 
-async def _fetch(client: httpx.AsyncClient, request: FetchRequest, limits: FetchLimits) -> Fetched:
+async def _fetch(pool: Pool, request: FetchRequest, limits: FetchLimits) -> Fetched:
     url = request.url
     started = time.monotonic()
     for _hop in range(limits.max_redirects + 1):
-        async with client.stream("GET", url, headers=_request_headers(request)) as response:
-            if response.status_code in _REDIRECTS:
+        async with pool.get(url, _request_headers(request)) as response:
+            if response.status in _REDIRECTS:
                 location = response.headers.get("location")
                 if not location:
-                    raise RedirectError(f"HTTP {response.status_code} without a Location header")
+                    raise RedirectError(f"HTTP {response.status} without a Location header")
                 url = urljoin(url, location)
                 continue
-            if response.status_code == HTTPStatus.NOT_MODIFIED:
-                # The body is not read: httpcore then drops the connection, which measured
-                # cheaper than keeping it (its pool scans every idle connection per request).
+            if response.status == HTTPStatus.NOT_MODIFIED:
                 body = None
-            elif response.status_code >= HTTPStatus.BAD_REQUEST:
+            elif response.status >= HTTPStatus.BAD_REQUEST:
                 raise _status_error(response)
             else:
-                body = await _read_capped(response, limits.max_body_bytes)
+                body = await response.read(limits.max_body_bytes)
             return Fetched(
                 source_id=request.source_id,
-                status=response.status_code,
+                status=response.status,
                 body=body,
                 url=url,
                 content_type=response.headers.get("content-type"),
@@ -170,30 +163,22 @@ async def _fetch(client: httpx.AsyncClient, request: FetchRequest, limits: Fetch
     raise RedirectError(f"more than {limits.max_redirects} redirects")
 
 
-def _translate(exc: Exception, limits: FetchLimits) -> SourceError:  # noqa: PLR0911 - one arm per error
+def _translate(exc: Exception, limits: FetchLimits) -> SourceError:
     if isinstance(exc, SourceError):
         return exc
     if isinstance(exc, AddressRefused):
         return BlockedAddress(exc.reason)
     if isinstance(exc, TimeoutError):
         return FetchTimeout(f"no complete response within {limits.total_timeout:g} s")
-    if isinstance(exc, httpx.ConnectTimeout):
-        return FetchTimeout(f"connect timed out after {limits.connect_timeout:g} s")
-    if isinstance(exc, httpx.TimeoutException):
-        return FetchTimeout(f"read timed out after {limits.read_timeout:g} s")
-    if isinstance(exc, httpx.ConnectError):
-        return FetchConnectError(f"cannot connect: {exc or type(exc).__name__}")
-    if isinstance(exc, httpx.DecodingError):
-        return FetchConnectError(f"invalid content encoding: {exc}")
-    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return HttpClientError(f"invalid URL: {exc}")
-    if isinstance(exc, httpx.HTTPError):
-        return FetchConnectError(f"{type(exc).__name__}: {exc or 'connection broken'}")
+    if isinstance(exc, ssl.SSLError):
+        return FetchConnectError(f"TLS failed: {exc.reason or exc}")
+    if isinstance(exc, ConnectionError):
+        return FetchConnectError(f"the connection broke: {exc.strerror or exc}")
     return FetchConnectError(f"{type(exc).__name__}: {exc}")
 
 
 async def _guarded(
-    client: httpx.AsyncClient,
+    pool: Pool,
     request: FetchRequest,
     limits: FetchLimits,
     slots: asyncio.Semaphore,
@@ -203,7 +188,7 @@ async def _guarded(
         started = time.monotonic()
         try:
             async with asyncio.timeout(limits.total_timeout):
-                return await _fetch(client, request, limits)
+                return await _fetch(pool, request, limits)
         except Exception as exc:  # one fetch must never take the batch down
             return FetchFailed(
                 request.source_id, _translate(exc, limits), time.monotonic() - started
@@ -211,38 +196,31 @@ async def _guarded(
 
 
 async def fetch_batch(requests: Sequence[FetchRequest], limits: FetchLimits) -> list[FetchResult]:
-    """Fetch every request concurrently on one client; results in request order, never raising.
+    """Fetch every request concurrently on one pool; results in request order, never raising.
 
     Whatever has not finished by the batch deadline is cancelled and reported as a timeout,
     so a batch always ends in time for its results to be recorded.
     """
-    timeout = httpx.Timeout(
-        connect=limits.connect_timeout,
-        read=limits.read_timeout,
-        write=limits.read_timeout,
-        pool=limits.total_timeout,
-    )
-    pool = httpx.Limits(
-        max_connections=limits.concurrency, max_keepalive_connections=limits.concurrency
-    )
     slots = asyncio.Semaphore(limits.concurrency)
-    transport = guarded_transport(
-        AddressPolicy(limits.allowed_networks), limits=pool, verify=_tls_context()
+    pool = Pool(
+        AddressPolicy(limits.allowed_networks),
+        _tls_context(),
+        connect_timeout=limits.connect_timeout,
+        read_timeout=limits.read_timeout,
+        headers={
+            "User-Agent": limits.user_agent,
+            "Accept": "*/*",
+            "Accept-Encoding": "gzip, deflate",
+        },
     )
-    async with httpx.AsyncClient(
-        timeout=timeout,
-        transport=transport,
-        follow_redirects=False,
-        headers={"User-Agent": limits.user_agent, "Accept": "*/*"},
-        trust_env=False,
-    ) as client:
+    try:
         per_host: dict[str, asyncio.Semaphore] = {}
         for r in requests:
             host = host_of(r.url)
             if host not in per_host:
                 per_host[host] = asyncio.Semaphore(limits.politeness.policy(host).concurrency)
         tasks = [
-            asyncio.ensure_future(_guarded(client, r, limits, slots, per_host[host_of(r.url)]))
+            asyncio.ensure_future(_guarded(pool, r, limits, slots, per_host[host_of(r.url)]))
             for r in requests
         ]
         await asyncio.wait(tasks, timeout=limits.batch_deadline)
@@ -256,6 +234,8 @@ async def fetch_batch(requests: Sequence[FetchRequest], limits: FetchLimits) -> 
                 results.append(FetchFailed(request.source_id, late, limits.batch_deadline))
         await asyncio.gather(*tasks, return_exceptions=True)
         return results
+    finally:
+        await pool.aclose()
 
 
 @functools.cache
