@@ -164,3 +164,64 @@ def test_the_real_whitehouse_feed_parses_with_relative_channel_link():
     assert len(items) == 11
     assert all(i.key.startswith("https://www.whitehouse.gov/") for i in items)
     assert sum(i.published is not None and i.published.hour == 0 for i in items) == 10
+
+
+RUSSIAN_TITLE = "Путин согласился на 30-дневный отказ от ударов по энергетике"
+RUSSIAN_TEXT = (
+    "Путин согласился на 30-дневный отказ от ударов по энергетической инфраструктуре, "
+    "сообщили в Кремле; полное перемирие он отверг."
+)
+
+
+def _russian(declaration: str = "utf-8") -> str:
+    """A Russian feed as text, its XML declaration naming `declaration`."""
+    return (
+        rss(item("r1", RUSSIAN_TITLE, RUSSIAN_TEXT))
+        .decode()
+        .replace('encoding="utf-8"', f'encoding="{declaration}"')
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (_russian().encode("cp1251"), "application/rss+xml; charset=utf-8"),
+        (_russian().encode("cp1251"), "application/rss+xml"),
+        (_russian().encode("cp1251"), "text/xml"),
+        (_russian().encode("cp1251"), None),
+        (_russian("windows-1251").encode("cp1251"), "application/rss+xml"),
+        (_russian("utf-8").encode("cp1251"), "application/rss+xml; charset=windows-1251"),
+        (_russian("windows-1251").encode("cp1251"), "text/xml; charset=utf-8"),
+        (_russian("windows-1251").encode(), "application/octet-stream"),
+        (_russian("koi8-r").encode("koi8-r"), "application/rss+xml; charset=utf-8"),
+    ],
+    ids=[
+        "windows-1251 labelled utf-8",
+        "windows-1251 declared utf-8",
+        "windows-1251 as text/xml",
+        "windows-1251 without a content type",
+        "windows-1251 declared so",
+        "windows-1251 labelled so in the header",
+        "windows-1251 declared so, labelled utf-8 in the header",
+        "utf-8 declared windows-1251, not served as XML",
+        "koi8-r labelled utf-8",
+    ],
+)
+def test_a_russian_feed_is_read_in_its_real_charset_whatever_the_label(body, content_type):
+    """A Russian feed is stored in Cyrillic, however its charset is labelled or mislabelled."""
+    (one,) = parse(body, content_type)
+    assert (one.title, one.text) == (RUSSIAN_TITLE, RUSSIAN_TEXT)
+
+
+def test_an_entity_declaration_in_a_mislabelled_legacy_charset_is_refused():
+    """A feed whose real charset hides nothing from the check: its DOCTYPE is refused too."""
+    body = BOMB.replace(b"Putin", "Путин".encode("cp1251"))
+    with pytest.raises(EntitiesRefused):
+        parse(body, "application/rss+xml; charset=utf-8")
+
+
+def test_malformed_xml_in_a_mislabelled_feed_reports_its_own_line():
+    """Re-encoding a feed keeps the line numbers its errors name."""
+    body = _russian().replace(f"{RUSSIAN_TITLE}</title>", "</titel>").encode("cp1251")
+    with pytest.raises(MalformedFeed, match=r"mismatched tag \(line 4\)"):
+        parse(body, "application/rss+xml; charset=utf-8")

@@ -26,20 +26,9 @@ from urllib.parse import urlsplit, urlunsplit
 import yaml
 from lxml import etree
 
+from tracker import charset
+
 MAX_BYTES = 5 * 1024 * 1024
-# Byte patterns that announce a wide encoding (a BOM, or `<` as its first character).
-_WIDE_ENCODINGS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-    (b"<\0\0\0", "utf-32-le"),
-    (b"\0\0\0<", "utf-32-be"),
-    (b"<\0", "utf-16-le"),
-    (b"\0<", "utf-16-be"),
-)
-_XML_DECLARATION = re.compile(r"^<\?xml\b[^>]*\?>")
-_ENCODING = re.compile(r"""\bencoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
 _DECLARATIONS = re.compile(r"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _SLUG = re.compile(r"[^a-z0-9]+")
 _ID_LENGTH = 60  # room for a `-N` suffix within the 100 characters an id may have
@@ -88,7 +77,7 @@ def read_opml(data: bytes) -> tuple[list[OpmlFeed], list[Skipped]]:
     text = _decode(data)
     if _DECLARATIONS.search(text):
         raise OpmlError("a DOCTYPE or entity declaration is not allowed in an OPML file")
-    root = _parse(_XML_DECLARATION.sub("", text, count=1).encode("utf-8"))
+    root = _parse(charset.replace_xml_declaration(text).encode("utf-8"))
     feeds: list[OpmlFeed] = []
     skipped: list[Skipped] = []
     outlines = (e for e in root.iter() if isinstance(e.tag, str) and e.tag.lower() == "outline")
@@ -110,19 +99,12 @@ def read_opml(data: bytes) -> tuple[list[OpmlFeed], list[Skipped]]:
 
 
 def _decode(data: bytes) -> str:
-    """Decode as an XML parser would (BOM, then the declared encoding, else UTF-8)."""
-    codec = "utf-8"
-    for mark, wide in _WIDE_ENCODINGS:
-        if data.startswith(mark):
-            codec = wide
-            break
-    else:
-        data = data.removeprefix(codecs.BOM_UTF8)
-        head = data[:200].decode("latin-1")
-        declared = _ENCODING.search(head) if _XML_DECLARATION.match(head) else None
-        codec = declared.group(1) if declared else codec
+    """Decode as an XML parser would (BOM, then the declared encoding, else UTF-8): an OPML
+    file is the user's own export, so bytes its encoding cannot read are an error to show, not
+    a charset to guess."""
+    codec = charset.wide_encoding(data) or charset.xml_charset(data) or "utf-8"
     try:
-        return data.decode(codec).lstrip("\ufeff")
+        return data.removeprefix(codecs.BOM_UTF8).decode(codec).lstrip("\ufeff")
     except LookupError:
         raise OpmlError(f"not XML: unknown encoding {codec!r}") from None
     except UnicodeDecodeError as exc:

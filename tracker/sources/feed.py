@@ -5,12 +5,12 @@ parsing, wherever padding puts it and whatever the encoding, so an entity-expans
 ("billion laughs") feed costs a linear scan; a document that is not well-formed is an error,
 except for undefined HTML entities such as `&nbsp;`, which real feeds are full of and
 feedparser reads safely. One broken entry is skipped, not the feed; a few bytes that are not
-UTF-8 in a UTF-8 feed cost those bytes, not the feed's every quote and dash.
+UTF-8 in a UTF-8 feed cost those bytes, not the feed's every quote and dash; a feed in a legacy
+charset labelled UTF-8 (or not labelled) is read in the charset its bytes are in.
 """
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import re
 from calendar import timegm
@@ -22,6 +22,7 @@ from xml.sax import SAXParseException
 
 import feedparser
 
+from tracker import charset
 from tracker.domain.statements import Item
 from tracker.sources.errors import EntitiesRefused, MalformedFeed, NotAFeed
 from tracker.sources.html_text import html_to_text
@@ -29,65 +30,39 @@ from tracker.sources.html_text import html_to_text
 # Whitespace, processing instructions and comments before the first declaration or element.
 # match() always succeeds here, so the scan is linear, not a backtracking search.
 _PROLOG = re.compile(r"(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
-_WIDE_ENCODINGS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-    (b"<\0\0\0", "utf-32-le"),
-    (b"\0\0\0<", "utf-32-be"),
-    (b"<\0", "utf-16-le"),
-    (b"\0<", "utf-16-be"),
-)
 _HTML_START = re.compile(
     rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL
 )
 _TOLERATED = ("undefined entity",)
-_WIDE_MARKS = tuple(mark for mark, _ in _WIDE_ENCODINGS)
-_REPLACEMENT = "\ufffd"
-_REPLACEMENT_BYTES = _REPLACEMENT.encode()
 _CHARSET_PARAMETER = re.compile(r"\s*;\s*charset\s*=[^;]*", re.IGNORECASE)
+_UTF8_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>'
 
 
-def _as_text(body: bytes) -> str:
-    """Return the body as text for scanning markup: wide encodings decoded, others as Latin-1.
+def _decoded(body: bytes, content_type: str | None) -> str:
+    """Return the feed as text, in the charset its bytes are in.
 
-    Latin-1 maps every byte to one character, so ASCII markup reads the same in any
-    ASCII-compatible encoding, and the decode is linear and cannot fail.
+    Found here (`charset.sniff`: UTF-8 whenever the bytes are, damaged UTF-8 included, else
+    the label if it reads them, else detected), not by feedparser, which takes a label at its
+    word and falls back to Windows-1252: a Russian feed in Windows-1251 labelled UTF-8 would
+    be stored as mojibake.
     """
-    for mark, codec in _WIDE_ENCODINGS:
-        if body.startswith(mark):
-            return body.decode(codec, errors="replace").lstrip("\ufeff")
-    return body.removeprefix(codecs.BOM_UTF8).decode("latin-1")
+    return charset.decode(body, (charset.header_charset(content_type), charset.xml_charset(body)))
 
 
-def _as_utf8(body: bytes, content_type: str | None) -> tuple[bytes, str | None]:
-    """Return the body and content type to parse: UTF-8 whenever the bytes are UTF-8.
-
-    Text in a legacy charset practically never forms valid multi-byte UTF-8 sequences, so a
-    body that does is UTF-8 whatever its label says: a UTF-8 feed labelled Windows-1252 would
-    otherwise be stored as mojibake (a typographic apostrophe as three letters, so "Kyiv's"
-    no longer matches the term "Kyiv"). A body with at least as many such characters as
-    invalid bytes is UTF-8 with damage: each stray byte becomes U+FFFD, where feedparser would
-    read the whole feed as Windows-1252 and turn every stored item into an edit. A body with
-    no multi-byte character, or mostly invalid bytes (a legacy charset under a wrong label),
-    is left to its label and feedparser's fallback, which read those right.
-    """
-    if body.startswith(_WIDE_MARKS):
-        return body, content_type
-    text = body.decode("utf-8", errors="replace")
-    # each invalid byte sequence decodes to one U+FFFD; the ones the feed itself carried are text
-    invalid = text.count(_REPLACEMENT) - body.count(_REPLACEMENT_BYTES)
-    multibyte = len(text) - len(text.encode("ascii", errors="ignore")) - invalid
-    if not multibyte or multibyte < invalid:
-        return body, content_type
+def _as_utf8(text: str, content_type: str | None) -> tuple[bytes, str]:
+    """Return the text as UTF-8 bytes and a content type that says so. The XML declaration
+    is replaced: it names the old charset, and feedparser believes it over the header when the
+    media type is not XML's; one in its place keeps the line numbers of errors."""
     media = _CHARSET_PARAMETER.sub("", content_type or "application/xml")
-    return (text.encode() if invalid else body), f"{media}; charset=utf-8"
+    readable = charset.replace_xml_declaration(text, _UTF8_DECLARATION)
+    return readable.encode(), f"{media}; charset=utf-8"
 
 
-def _refuse_entities(body: bytes) -> None:
-    """Refuse a DOCTYPE with an internal subset: the only place entities can be declared."""
-    text = _as_text(body)
+def _refuse_entities(text: str) -> None:
+    """Refuse a DOCTYPE with an internal subset: the only place entities can be declared.
+
+    The text checked is the text feedparser is given, so no encoding can hide a declaration.
+    """
     start = _PROLOG.match(text).end()  # type: ignore[union-attr]
     if text[start : start + 9].lower() != "<!doctype":
         return
@@ -143,13 +118,13 @@ def parse_feed(
     options: Mapping[str, str] | None = None,  # noqa: ARG001 - a feed needs none
 ) -> list[Item]:
     """Return the items of a feed, first occurrence of each key only; raise ParseError."""
-    _refuse_entities(body)
-    readable, declared = _as_utf8(body, content_type)
+    text = _decoded(body, content_type)
+    _refuse_entities(text)
+    readable, declared = _as_utf8(text, content_type)
     # No content-location: feedparser would resolve relative GUIDs against the feed URL, and a
     # feed that moves would then look like all-new items. Links are resolved here instead.
-    headers = {"content-type": declared} if declared else {}
-    parsed = feedparser.parse(readable, response_headers=headers)
-    _check(parsed, body, content_type)
+    parsed = feedparser.parse(readable, response_headers={"content-type": declared})
+    _check(parsed, readable, content_type)
     items: dict[str, Item] = {}
     for entry in parsed.entries:
         item = _item(entry, url)

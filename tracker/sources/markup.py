@@ -1,4 +1,4 @@
-"""HTML for the page and Telegram adapters: charset detection and a safe lxml tree."""
+"""HTML for the page and Telegram adapters: the text in its real charset, a safe lxml tree."""
 
 from __future__ import annotations
 
@@ -8,28 +8,18 @@ from datetime import UTC, datetime
 import lxml.html
 from lxml import etree
 
+from tracker import charset
 from tracker.sources.errors import ParseError
 
-_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9_.:-]{1,40})", re.IGNORECASE)
 _PARSER = lxml.html.HTMLParser(no_network=True, huge_tree=False, remove_comments=True)
 MAX_HTML_CHARS = 5_000_000
 
 
 def decode(body: bytes, content_type: str | None) -> str:
-    """Return the page's text: the charset it declares (header, then meta), else UTF-8, else
-    Windows-1252 (what mislabelled pages almost always are)."""
-    declared = []
-    if content_type and (found := _HEADER_CHARSET.search(content_type)):
-        declared.append(found.group(1))
-    if found_meta := _CHARSET.search(body[:4096]):
-        declared.append(found_meta.group(1).decode("ascii"))
-    for charset in [*declared, "utf-8"]:
-        try:
-            return body.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return body.decode("cp1252", errors="replace")
+    """Return the page's text in the charset its bytes are in: UTF-8 whenever they are, else
+    the charset it declares (header, then meta) if that reads them, else the one detected."""
+    declared = (charset.header_charset(content_type), charset.meta_charset(body))
+    return charset.decode(body, declared)
 
 
 def tree(html: str) -> lxml.html.HtmlElement:
