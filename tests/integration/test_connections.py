@@ -354,3 +354,23 @@ def test_an_untrusted_certificate_is_a_clear_error(tls_server):
     assert isinstance(result.error, FetchConnectError)
     assert result.error.reason.startswith("TLS failed: CERTIFICATE_VERIFY_FAILED")
     assert not peers
+
+
+@pytest.mark.parametrize(("kilobytes", "ok"), [(40, True), (200, False)])
+def test_long_headers_are_read_up_to_a_bound(raw, kilobytes: int, ok: bool):
+    """40 KB of headers (long policies and cookies, as real sites send) are read; 200 KB are
+    an error on that source, not memory spent."""
+    filler = [f"X-Filler-{i}: {'a' * 1000}" for i in range(kilobytes)]
+
+    def long_head(conn: socket.socket, n: int) -> None:
+        _read_request(conn)
+        conn.sendall(_answer(RSS, *filler))
+
+    server = raw(long_head)
+    (result,) = fetch_all([FetchRequest("s", f"{server.base}/f.xml")], _limits())
+    if ok:
+        assert isinstance(result, Fetched)
+        assert result.body == RSS
+    else:
+        assert isinstance(result, FetchFailed)
+        assert result.error.reason.startswith("invalid HTTP response")

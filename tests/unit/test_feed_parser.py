@@ -225,3 +225,17 @@ def test_malformed_xml_in_a_mislabelled_feed_reports_its_own_line():
     body = _russian().replace(f"{RUSSIAN_TITLE}</title>", "</titel>").encode("cp1251")
     with pytest.raises(MalformedFeed, match=r"mismatched tag \(line 4\)"):
         parse(body, "application/rss+xml; charset=utf-8")
+
+
+def test_characters_xml_forbids_cost_only_themselves():
+    """A vertical tab or a NUL in one item (pasted from a word processor, written by a CMS)
+    would make the whole feed malformed on every poll; they are dropped, and every item read."""
+    body = rss(
+        item("g1", "Putin\x0b on the call", "Peskov said\x00 the call went well.\x0c"),
+        item("g2", "Zelenskiy on the truce", "Kyiv backs the energy ceasefire."),
+    )
+    items = parse_feed(body, url="http://example.org/feed.xml")
+    assert [(i.title, i.text) for i in items] == [
+        ("Putin on the call", "Peskov said the call went well."),
+        ("Zelenskiy on the truce", "Kyiv backs the energy ceasefire."),
+    ]

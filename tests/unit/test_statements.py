@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from tracker.domain.statements import (
@@ -11,6 +13,7 @@ from tracker.domain.statements import (
     StoredStatement,
     announcement,
     classify,
+    in_backlog,
 )
 
 STORED = StoredStatement(id=1, fingerprint="b", announced=True, version_count=2)
@@ -61,3 +64,27 @@ def test_observation_normalises_an_item():
     assert obs.title == "Putin's call"
     assert obs.url == "http://e.org/a"
     assert len(obs.key_digest) == 40
+
+
+NOW = datetime(2025, 3, 19, 12, tzinfo=UTC)
+DAY = 86_400.0
+
+
+@pytest.mark.parametrize(
+    ("published", "first_poll", "max_age", "undated", "expected"),
+    [
+        (NOW - timedelta(days=2), True, DAY, 0, True),  # old, on a first poll: archive
+        (NOW - timedelta(hours=2), True, DAY, 0, False),  # fresh: news
+        (NOW - timedelta(days=2), False, DAY, 0, False),  # old but on a later poll: news
+        (NOW - timedelta(days=2), True, 0, 0, False),  # the rule turned off
+        (None, True, DAY, 1, False),  # a page's one undated statement: news
+        (None, True, DAY, 3, False),  # a short undated feed: news
+        (None, True, DAY, 4, True),  # a longer undated list: learned, not announced
+        (None, False, DAY, 50, False),  # undated on a later poll: news
+        (None, True, 0, 50, False),  # the rule turned off
+    ],
+)
+def test_in_backlog(published, first_poll, max_age, undated, expected):
+    """A first poll learns the archive: items older than the age, and long undated lists."""
+    result = in_backlog(published, NOW, first_poll=first_poll, max_age=max_age, undated=undated)
+    assert result is expected

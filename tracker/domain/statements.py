@@ -116,14 +116,27 @@ def announcement(change: Change, *, relevant: bool, announced: bool) -> str | No
     return "statement.new" if relevant else None
 
 
+# On a first poll, up to this many items without dates are news (a page is one statement, a
+# short feed a few); more are a list whose age nobody can tell: learned, not announced.
+FIRST_POLL_UNDATED_NEWS = 3
+
+
 def in_backlog(
-    published: datetime | None, now: datetime, *, first_poll: bool, max_age: float
+    published: datetime | None,
+    now: datetime,
+    *,
+    first_poll: bool,
+    max_age: float,
+    undated: int = 0,
 ) -> bool:
     """Return whether a new item is archive, not news: seen on a source's first poll, and old.
 
-    Adding a source must not replay its archive as alerts; an item without a date is news.
-    `max_age` 0 turns this off.
+    Adding a source must not replay its archive as alerts. An item without a date is news
+    when the first poll has at most FIRST_POLL_UNDATED_NEWS of them (`undated`), archive
+    when it has more. `max_age` 0 turns this off.
     """
-    if not first_poll or not max_age or published is None:
+    if not first_poll or not max_age:
         return False
+    if published is None:
+        return undated > FIRST_POLL_UNDATED_NEWS
     return published < now - timedelta(seconds=max_age)

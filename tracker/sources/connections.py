@@ -35,6 +35,7 @@ from tracker.sources.errors import (
 )
 
 _READ_SIZE = 64 * 1024
+_MAX_HEAD = 100 * 1024  # bytes of status line and headers (h11's 16 KiB cuts off real sites)
 _INFLATE_SLICE = 256 * 1024  # bytes inflated per step: 64 KiB of a bomb would be ~64 MB at once
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Characters a request target may carry as they are; anything else is percent-encoded.
@@ -99,7 +100,7 @@ class Connection:
         self.origin = origin
         self._reader = reader
         self._writer = writer
-        self._h11 = h11.Connection(h11.CLIENT)
+        self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEAD)
         self.used = False  # whether an exchange has been made on it (so it may have gone stale)
         self._received = 0  # bytes of the current response received so far
 

@@ -36,6 +36,9 @@ _HTML_START = re.compile(
 _TOLERATED = ("undefined entity",)
 _CHARSET_PARAMETER = re.compile(r"\s*;\s*charset\s*=[^;]*", re.IGNORECASE)
 _UTF8_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>'
+# Characters XML 1.0 forbids outright. Feeds carry them (a vertical tab pasted from Word, a
+# NUL from a CMS); one would fail the whole feed on every poll, so they are dropped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _decoded(body: bytes, content_type: str | None) -> str:
@@ -52,10 +55,11 @@ def _decoded(body: bytes, content_type: str | None) -> str:
 def _as_utf8(text: str, content_type: str | None) -> tuple[bytes, str]:
     """Return the text as UTF-8 bytes and a content type that says so. The XML declaration
     is replaced: it names the old charset, and feedparser believes it over the header when the
-    media type is not XML's; one in its place keeps the line numbers of errors."""
+    media type is not XML's; one in its place keeps the line numbers of errors. Characters
+    XML forbids are dropped (a lone surrogate becomes "?")."""
     media = _CHARSET_PARAMETER.sub("", content_type or "application/xml")
-    readable = charset.replace_xml_declaration(text, _UTF8_DECLARATION)
-    return readable.encode(), f"{media}; charset=utf-8"
+    readable = charset.replace_xml_declaration(_NOT_XML.sub("", text), _UTF8_DECLARATION)
+    return readable.encode(errors="replace"), f"{media}; charset=utf-8"
 
 
 def _refuse_entities(text: str) -> None:
