@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -79,3 +81,22 @@ def adapt_interval(current: float, bounds: tuple[float, float], *, busy: bool) -
     """Return a source's next interval: shorter while it keeps publishing, longer while quiet."""
     low, high = bounds
     return min(high, max(low, current * (BUSY_FACTOR if busy else QUIET_FACTOR)))
+
+
+def schedule_after_success(
+    now: datetime,
+    *,
+    interval: float,
+    current: float | None,
+    adaptive: tuple[float, float] | None,
+    busy: bool,
+    first: bool,
+    rng: random.Random | None = None,
+) -> tuple[float | None, datetime]:
+    """Return a source's interval in use (`current`, adapted) and its next poll after a poll
+    that succeeded. A first poll learns what is there: it is neither busy nor quiet, so the
+    interval stays. The next poll is spread by +/-5% so sources do not poll in lock-step."""
+    if adaptive is not None and not first:
+        current = interval = adapt_interval(current or interval, adaptive, busy=busy)
+    spread = (rng or random).uniform(0.95, 1.05)
+    return current, now + timedelta(seconds=interval * spread)

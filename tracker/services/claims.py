@@ -340,10 +340,9 @@ def unread(
 ) -> list[tuple[str, str, Document]]:
     """Return the (topic, fingerprint, document) of each text a batch will store that a remote
     extractor of its topic has not read yet."""
-    specs = {spec.id: spec for spec in runtime.sources}
     pending: list[tuple[str, str, Document]] = []
     for outcome in outcomes:
-        spec = specs.get(outcome.source_id)
+        spec = runtime.source_map.get(outcome.source_id)
         if not isinstance(outcome, Parsed) or spec is None:
             continue
         topics = [t for t in runtime.topics_for(list(spec.topics)) if t.id in runtime.readers]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -64,13 +64,18 @@ def lease_due(
     politeness = politeness or Politeness()
     until = now + timedelta(seconds=lease_seconds)
     batches = []
+    busy: Counter[str] | None = None
     for _ in range(max_batches):
         due = uow.sources.due(now, batch_size)
         if not due:
             break
-        allowed = _within_budget(uow, due, now, politeness, budget)
+        if busy is None:  # counted once a tick; the tick's own leases are added as it goes
+            busy = Counter(uow.sources.in_flight(now))
+        allowed = _within_budget(uow, due, now, politeness, budget, busy)
         token = new_token("p")
         ids = uow.sources.lease(allowed, now, token, until)
+        hosts = dict(due)
+        busy.update(hosts[source_id] for source_id in ids)
         if ids:
             batches.append(Batch(token, ids))
         if len(due) < batch_size:
@@ -84,12 +89,13 @@ def _within_budget(
     now: datetime,
     politeness: Politeness,
     budget: HostBudget | None,
+    busy: Counter[str],
 ) -> list[str]:
-    """Return the due sources their hosts' budgets allow now; defer the others."""
+    """Return the due sources their hosts' budgets allow now, given the requests `busy` in
+    flight per host; defer the others."""
     by_host: dict[str, list[str]] = defaultdict(list)
     for source_id, host in due:
         by_host[host].append(source_id)
-    busy = uow.sources.in_flight(list(by_host), now)
     wants, waits = {}, {}
     for host, ids in by_host.items():
         room = max(0, politeness.policy(host).concurrency - busy.get(host, 0))

@@ -43,6 +43,8 @@ def follow_listings(
     """Replace each Listing among `outcomes` by the outcome of opening its new articles (all
     listings' articles fetched together, as one batch)."""
     listings = [o for o in outcomes if isinstance(o, Listing)]
+    if not listings:  # most batches: no transaction to open, nothing to fetch
+        return [o for o in outcomes if not isinstance(o, Listing)]
     plans = _plan(db, listings, targets)
     requests = [
         FetchRequest(p.target.source_id, link.url or link.key, headers=p.target.request.headers)

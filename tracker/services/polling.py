@@ -36,14 +36,14 @@ from tracker.sources.http import Fetched, FetchFailed, FetchRequest, FetchResult
 from tracker.sources.page import parse_links
 from tracker.sources.registry import PARSERS
 from tracker.storage.database import Database
-from tracker.storage.models import SourceRow
+from tracker.storage.sources import Leased
 
 log = structlog.get_logger(__name__)
 
 Clock = Callable[[], datetime]
 
 
-def _target(row: SourceRow, configured: dict[str, SourceSpec]) -> Target:
+def _target(row: Leased, configured: dict[str, SourceSpec]) -> Target:
     # Request headers (which may carry credentials) come from the configuration, not the table.
     spec = configured.get(row.id)
     headers = dict(spec.headers) if spec is not None else {}
@@ -95,7 +95,7 @@ def poll_batch(
     """Poll the sources of a batch that `token` still holds; record results; return a report."""
     configured = runtime.source_map
     with db.reader() as uow:
-        held = uow.sources.held(token, source_ids, valid_at=clock())
+        held = uow.sources.leased(token, source_ids, clock())
         targets = [_target(row, configured) for row in held]
     if not targets:
         return BatchReport(lost=list(source_ids))

@@ -7,22 +7,21 @@ never costs the rest of the batch.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import structlog
 
-from tracker.domain import health
 from tracker.domain.diff import words_changed
 from tracker.domain.events import Event
 from tracker.domain.normalise import NoiseRules
 from tracker.domain.similarity import simhash
-from tracker.domain.sources import SourceSpec, adapt_interval
-from tracker.domain.statement_events import source_event, statement_event
+from tracker.domain.sources import SourceSpec
+from tracker.domain.statement_events import statement_event
 from tracker.domain.statements import Change, Observation, announcement, classify, in_backlog
 from tracker.domain.topics import Topic, relevant_topics
+from tracker.services.bookkeeping import failed, spec_of, succeeded, unchanged
 from tracker.services.claims import NewText, Prepared, claim_events
 from tracker.services.outbox import emit
 from tracker.services.outcomes import BatchReport, Failed, Outcome, Parsed, Unchanged
@@ -30,15 +29,9 @@ from tracker.services.runtime import Runtime
 from tracker.sources.errors import SourceError
 from tracker.storage.database import UnitOfWork
 from tracker.storage.models import SourceRow, StatementRow
+from tracker.storage.sources import UnchangedPoll
 
 log = structlog.get_logger(__name__)
-
-
-def spec_of(row: SourceRow) -> SourceSpec:
-    """Return the spec a source row was synced from (without its headers: they stay in config)."""
-    values = {k: v for k, v in row.spec.items() if k != "header_names"}
-    values["topics"] = tuple(values.get("topics", ()))
-    return SourceSpec(**values)
 
 
 def _statement_events(
@@ -75,7 +68,7 @@ def _statement_events(
     rules = spec.noise_rules()
     for statement, obs in edited:
         seen.observe(statement, obs, _edit(uow, statement, obs, rules))
-    busy = bool(created or edited) and not first_poll
+    busy = bool(created or edited)  # (a first poll is never busy: see succeeded)
     if not seen.texts:
         return seen.events, busy
     uow.statements.flush()  # version ids, which the claims refer to
@@ -177,57 +170,6 @@ class _Seen:
         return True
 
 
-def _succeeded(row: SourceRow, now: datetime, status: str, *, busy: bool) -> list[Event]:
-    transition = health.after_success(health.Health(row.consecutive_failures, row.failing))
-    failures = row.consecutive_failures
-    first = row.last_success_at is None  # a first poll learns what is there: neither busy nor quiet
-    row.consecutive_failures, row.failing = 0, False
-    row.last_status, row.last_success_at = status, now
-    interval = row.interval_seconds
-    bounds = spec_of(row).adaptive
-    if bounds is not None and not first:
-        interval = adapt_interval(row.current_interval or interval, bounds, busy=busy)
-        row.current_interval = interval
-    spread = random.uniform(0.95, 1.05)  # noqa: S311 - jitter spreads load; not security
-    row.next_poll_at = now + timedelta(seconds=interval * spread)
-    if transition.event_type is None:
-        return []
-    return [
-        source_event(
-            transition.event_type, source=spec_of(row), now=now, failures=failures, error=None
-        )
-    ]
-
-
-def _failed(runtime: Runtime, row: SourceRow, error: SourceError, now: datetime) -> list[Event]:
-    transition = health.after_failure(
-        health.Health(row.consecutive_failures, row.failing), runtime.failing_after
-    )
-    row.consecutive_failures, row.failing = (
-        transition.health.consecutive_failures,
-        transition.health.failing,
-    )
-    row.last_status, row.last_error, row.last_error_at = "error", error.reason, now
-    row.next_poll_at = health.next_poll_after_failure(
-        now,
-        interval=row.interval_seconds,
-        failures=row.consecutive_failures,
-        max_backoff=runtime.max_backoff,
-        retry_after=error.retry_after,
-    )
-    if transition.event_type is None:
-        return []
-    return [
-        source_event(
-            transition.event_type,
-            source=spec_of(row),
-            now=now,
-            failures=row.consecutive_failures,
-            error=error.reason,
-        )
-    ]
-
-
 def _record(
     uow: UnitOfWork,
     runtime: Runtime,
@@ -237,7 +179,7 @@ def _record(
     prepared: Prepared,
 ) -> list[Event]:
     if isinstance(outcome, Failed):
-        return _failed(runtime, row, outcome.error, now)
+        return failed(runtime, row, outcome.error, now)
     events: list[Event] = []
     busy = False
     if isinstance(outcome, Parsed):
@@ -253,7 +195,7 @@ def _record(
         row.etag = outcome.etag or row.etag
         row.last_modified = outcome.last_modified or row.last_modified
     status = "ok" if isinstance(outcome, Parsed) else "unchanged"
-    return events + _succeeded(row, now, status, busy=busy)
+    return events + succeeded(runtime, row, now, status, busy=busy)
 
 
 def record_batch(
@@ -266,12 +208,53 @@ def record_batch(
     queued_by: str | None,
     prepared: Prepared | None = None,
 ) -> BatchReport:
-    """Record each outcome whose source this batch still holds, then release the leases."""
-    rows = {
-        row.id: row for row in uow.sources.held(token, [o.source_id for o in outcomes], lock=True)
+    """Record each outcome whose source this batch still holds, then release the leases.
+
+    Usually most polls of a batch are unchanged (a 304): such a poll changes only its source's
+    bookkeeping, so those sources are read as plain values and written in one executemany;
+    only the sources with content or an error (or no longer configured) are loaded as rows
+    and recorded one by one.
+    """
+    # Every held source is locked at once, in id order, as other writers of sources lock them
+    # (two passes in two orders could deadlock with, say, a configuration sync).
+    standings = uow.sources.standings(token, [o.source_id for o in outcomes])
+    bulk = {
+        o.source_id
+        for o in outcomes
+        if isinstance(o, Unchanged) and o.source_id in runtime.source_map
     }
-    # Claims change a topic's state: lock every topic the new content may touch, in one order
-    # for all workers (no deadlock), before any state is read.
+    rows = {row.id: row for row in uow.sources.held(token, [i for i in standings if i not in bulk])}
+    _lock_topics(uow, runtime, outcomes, rows)
+    report = BatchReport()
+    polls: list[UnchangedPoll] = []
+    for outcome in outcomes:
+        standing = standings.get(outcome.source_id)
+        if standing is None:
+            report.lost.append(outcome.source_id)  # lease expired and was taken: theirs now
+            continue
+        if isinstance(outcome, Unchanged) and outcome.source_id in bulk:
+            poll, events = unchanged(runtime, outcome, standing, now)
+            polls.append(poll)
+        else:
+            row = rows[outcome.source_id]
+            events = _record_isolated(uow, runtime, row, outcome, now, prepared or {})
+            _release(row, now)
+            report.failed += row.last_status == "error"
+        report.events.extend(events)
+        report.polled += 1
+        report.unchanged += isinstance(outcome, Unchanged)
+    uow.sources.record_unchanged(token, polls, now)
+    deliveries = emit(uow, runtime, report.events, now, queued_by)
+    uow.session.flush()
+    report.delivery_ids = [d.id for d in deliveries]
+    return report
+
+
+def _lock_topics(
+    uow: UnitOfWork, runtime: Runtime, outcomes: Sequence[Outcome], rows: dict[str, SourceRow]
+) -> None:
+    """Claims change a topic's state: lock every topic the new content may touch, in one order
+    for all workers (no deadlock), before any state is read."""
     uow.state.lock_topics(
         t
         for o in outcomes
@@ -279,22 +262,12 @@ def record_batch(
         for t in rows[o.source_id].topics
         if t in runtime.extractors
     )
-    report = BatchReport()
-    for outcome in outcomes:
-        row = rows.get(outcome.source_id)
-        if row is None:
-            report.lost.append(outcome.source_id)  # lease expired and was taken: theirs now
-            continue
-        report.events.extend(_record_isolated(uow, runtime, row, outcome, now, prepared or {}))
-        row.lease_owner, row.lease_until = None, None
-        row.last_polled_at, row.polls, row.updated_at = now, row.polls + 1, now
-        report.polled += 1
-        report.unchanged += isinstance(outcome, Unchanged)
-        report.failed += row.last_status == "error"
-    deliveries = emit(uow, runtime, report.events, now, queued_by)
-    uow.session.flush()
-    report.delivery_ids = [d.id for d in deliveries]
-    return report
+
+
+def _release(row: SourceRow, now: datetime) -> None:
+    """Count the poll and give back the lease."""
+    row.lease_owner, row.lease_until = None, None
+    row.last_polled_at, row.polls, row.updated_at = now, row.polls + 1, now
 
 
 def _record_isolated(
@@ -313,6 +286,6 @@ def _record_isolated(
     except Exception as exc:  # one source's bad data must not fail the batch
         log.exception("recording failed", source_id=row.id)
         uow.session.refresh(row)
-        return _failed(
+        return failed(
             runtime, row, SourceError(f"internal error while recording: {type(exc).__name__}"), now
         )

@@ -33,6 +33,15 @@ def _in_order() -> ColumnElement[bool]:
     return or_(not_(DeliveryRow.target.like("webhook:%")), not_(blocked))
 
 
+def _pending_digest(target: str, digest_key: str | None) -> ColumnElement[bool]:
+    """The pending deliveries of one digest: same target, same window."""
+    return and_(
+        DeliveryRow.target == target,
+        DeliveryRow.digest_key == digest_key,
+        DeliveryRow.status == PENDING,
+    )
+
+
 class DeliveryRepository:
     """Delivery rows and their attempts."""
 
@@ -130,11 +139,7 @@ class DeliveryRepository:
             return
         self.session.execute(
             select(DeliveryRow.id)
-            .where(
-                DeliveryRow.target == found.target,
-                DeliveryRow.digest_key == found.digest_key,
-                DeliveryRow.status == PENDING,
-            )
+            .where(_pending_digest(found.target, found.digest_key))
             .order_by(DeliveryRow.id)
             .limit(1)
             .with_for_update()
@@ -155,9 +160,7 @@ class DeliveryRepository:
             self.session.scalars(
                 select(DeliveryRow.id)
                 .where(
-                    DeliveryRow.target == held.target,
-                    DeliveryRow.digest_key == held.digest_key,
-                    DeliveryRow.status == PENDING,
+                    _pending_digest(held.target, held.digest_key),
                     DeliveryRow.next_attempt_at <= now,
                     free,
                 )

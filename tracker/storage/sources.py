@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -24,6 +24,45 @@ class SyncReport:
     added: list[str]
     updated: list[str]
     disabled: list[str]
+
+
+@dataclass(frozen=True)
+class Leased:
+    """What a poll needs of a leased source before the fetch: where, and the validators."""
+
+    id: str
+    kind: str
+    url: str
+    etag: str | None
+    last_modified: str | None
+    content_hash: str | None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What recording a 304 needs of a held source, read without loading the whole row."""
+
+    id: str
+    url: str
+    etag: str | None
+    last_modified: str | None
+    interval_seconds: float
+    current_interval: float | None
+    consecutive_failures: int
+    failing: bool
+    first_poll: bool  # never polled successfully
+
+
+@dataclass(frozen=True)
+class UnchangedPoll:
+    """A source's bookkeeping after a poll that found nothing new: new validators and schedule
+    (the rest is the same for every such poll: healthy, polled now, lease released)."""
+
+    id: str
+    etag: str | None
+    last_modified: str | None
+    current_interval: float | None
+    next_poll_at: datetime
 
 
 def _spec_dict(spec: SourceSpec) -> dict[str, Any]:
@@ -137,11 +176,11 @@ class SourceRepository:
         )
         return [(row.id, row.host) for row in self.session.execute(query)]
 
-    def in_flight(self, hosts: Sequence[str], now: datetime) -> dict[str, int]:
+    def in_flight(self, now: datetime) -> dict[str, int]:
         """Return how many sources of each host are leased (being polled) now."""
         query = (
             select(SourceRow.host, func.count())
-            .where(SourceRow.host.in_(hosts), SourceRow.lease_until >= now)
+            .where(SourceRow.lease_until >= now)
             .group_by(SourceRow.host)
         )
         return {host: int(n) for host, n in self.session.execute(query)}
@@ -182,25 +221,99 @@ class SourceRepository:
         held = select(SourceRow.id).where(SourceRow.id.in_(ids), SourceRow.lease_owner == owner)
         return sorted(self.session.scalars(held))
 
-    def held(
-        self,
-        owner: str,
-        ids: Sequence[str],
-        *,
-        valid_at: datetime | None = None,
-        lock: bool = False,
-    ) -> list[SourceRow]:
-        """Return the sources among `ids` leased by `owner` (unexpired at `valid_at`, if given).
+    def leased(self, owner: str, ids: Sequence[str], valid_at: datetime) -> list[Leased]:
+        """Return the sources among `ids` leased by `owner` and unexpired at `valid_at`, as
+        plain values (a poll reads a few columns of many rows: no ORM objects to build)."""
+        query = (
+            select(
+                SourceRow.id,
+                SourceRow.kind,
+                SourceRow.url,
+                SourceRow.etag,
+                SourceRow.last_modified,
+                SourceRow.content_hash,
+            )
+            .where(
+                SourceRow.id.in_(ids),
+                SourceRow.lease_owner == owner,
+                SourceRow.lease_until > valid_at,
+            )
+            .order_by(SourceRow.id)
+        )
+        return [Leased(*r) for r in self.session.execute(query)]
+
+    def held(self, owner: str, ids: Sequence[str]) -> list[SourceRow]:
+        """Lock and return the sources among `ids` leased by `owner`.
 
         Recording checks only the owner: a lease that ran out but was not taken by anyone
         is still ours, and the row lock (PostgreSQL) or write lock (SQLite) keeps it so.
         """
+        if not ids:
+            return []
         query = select(SourceRow).where(SourceRow.id.in_(ids), SourceRow.lease_owner == owner)
-        if valid_at is not None:
-            query = query.where(SourceRow.lease_until > valid_at)
-        if lock:
-            query = query.with_for_update()
-        return list(self.session.scalars(query.order_by(SourceRow.id)))
+        return list(self.session.scalars(query.order_by(SourceRow.id).with_for_update()))
+
+    def standings(self, owner: str, ids: Sequence[str]) -> dict[str, Standing]:
+        """Lock the sources among `ids` leased by `owner` and return their standing (as `held`
+        does, but as plain values: no rows to load, track and flush)."""
+        if not ids:
+            return {}
+        query = (
+            select(
+                SourceRow.id,
+                SourceRow.url,
+                SourceRow.etag,
+                SourceRow.last_modified,
+                SourceRow.interval_seconds,
+                SourceRow.current_interval,
+                SourceRow.consecutive_failures,
+                SourceRow.failing,
+                SourceRow.last_success_at.is_(None),
+            )
+            .where(SourceRow.id.in_(ids), SourceRow.lease_owner == owner)
+            .order_by(SourceRow.id)
+            .with_for_update()
+        )
+        return {r[0]: Standing(*r) for r in self.session.execute(query)}
+
+    def record_unchanged(self, owner: str, polls: Sequence[UnchangedPoll], now: datetime) -> None:
+        """Record polls that found nothing new, all in one statement (an executemany): each
+        source healthy, polled and succeeded `now`, its lease (held by `owner`) released."""
+        if not polls:
+            return
+        table = cast("Table", SourceRow.__table__)  # Core: no ORM objects, one executemany
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.lease_owner == owner)
+            .values(
+                etag=bindparam("b_etag"),
+                last_modified=bindparam("b_last_modified"),
+                current_interval=bindparam("b_current_interval"),
+                next_poll_at=bindparam("b_next_poll_at"),
+                last_status="unchanged",
+                last_success_at=now,
+                consecutive_failures=0,
+                failing=False,
+                lease_owner=None,
+                lease_until=None,
+                last_polled_at=now,
+                polls=table.c.polls + 1,
+                updated_at=now,
+            )
+        )
+        self.session.execute(
+            statement,
+            [
+                {
+                    "b_id": p.id,
+                    "b_etag": p.etag,
+                    "b_last_modified": p.last_modified,
+                    "b_current_interval": p.current_interval,
+                    "b_next_poll_at": p.next_poll_at,
+                }
+                for p in polls
+            ],
+        )
 
     def release(self, owner: str, ids: Sequence[str]) -> None:
         """Give back leases without recording a poll (e.g. the poll could not start)."""
