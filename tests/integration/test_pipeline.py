@@ -328,6 +328,32 @@ def test_a_new_source_does_not_replay_its_archive(config_dir, feeds, receiver, m
     assert [e.type for e in events(tracker, *KINDS)] == ["statement.new", "statement.edited"]
 
 
+def _undated(guid: str, title: str, text: str) -> dict[str, str]:
+    entry = item(guid, title, text)
+    del entry["pubDate"]
+    return entry
+
+
+def test_a_first_poll_learns_a_long_undated_list_and_announces_what_comes_after(
+    config_dir, feeds, receiver, make_tracker
+):
+    """A new source listing twenty items without dates (an archive nobody can date) is learned
+    on its first poll, not announced; an undated item that appears later is news."""
+    archive = [_undated(f"u{i}", f"Putin statement {i}", PUTIN) for i in range(20)]
+    feeds.set("/wire.xml", rss(*archive))
+    tracker = _setup(config_dir, feeds, receiver, make_tracker, "/wire.xml")
+    run_once(tracker)
+    assert count(tracker, StatementRow) == 20
+    assert events(tracker, *KINDS) == []
+    assert receiver.messages() == []
+
+    feeds.set("/wire.xml", rss(_undated("u20", "Putin agrees to energy halt", PUTIN), *archive))
+    run_once(tracker)
+    assert [m["title"] for m in receiver.messages()] == [
+        "New statement: Putin agrees to energy halt"
+    ]
+
+
 def test_a_broken_entry_costs_only_itself(config_dir, feeds, receiver, make_tracker):
     """An entry with an unparseable link is kept without it; the rest of the feed is recorded."""
     body = rss(item("g1", "Putin agrees to energy halt", PUTIN)).replace(

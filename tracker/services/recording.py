@@ -60,9 +60,14 @@ def _statement_events(
             edited.append((existing, obs))
     uow.statements.flush()  # ids for all new statements in one round trip
     seen = _Seen(uow, spec, topics, now, runtime.cluster_window)
+    undated = sum(obs.published is None for _, obs in created)
     for statement, obs in created:
         backlog = archive or in_backlog(
-            obs.published, now, first_poll=first_poll, max_age=runtime.backlog_max_age
+            obs.published,
+            now,
+            first_poll=first_poll,
+            max_age=runtime.backlog_max_age,
+            undated=undated,
         )
         seen.observe(statement, obs, Change.NEW, backlog=backlog)
     rules = spec.noise_rules()
