@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import email.utils
+import threading
 import time
 
-from tests.integration.helpers import events, run_once
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.integration.helpers import events, run_once, statements
 from tests.servers import item, rss
 from tracker.services.state_view import topic_state
+from tracker.storage.state import topic_lock_key
 
 FIVE_DAYS_AGO = email.utils.formatdate(time.time() - 5 * 86400, usegmt=True)
 
@@ -191,8 +196,9 @@ def test_a_dispute_raises_one_event_and_a_third_source_settles_it(config_dir, fe
 def test_what_a_rolled_back_source_stated_is_forgotten_with_it(
     config_dir, feeds, make_tracker, monkeypatch
 ):
-    """Source a states a position, then fails later in its records and rolls back to its
-    savepoint; source b of the same batch states the same thing, and it is news from b."""
+    """Reading the batch's claims fails after source a's; they are rolled back and each source
+    is read alone: a fails again, b states the same thing, and it is news from b. Both
+    statements stay recorded and announced."""
     from tracker.services import recording
 
     read = recording.claim_events
@@ -210,7 +216,8 @@ def test_what_a_rolled_back_source_stated_is_forgotten_with_it(
     feeds.set("/a.xml", rss(item("a1", "Putin", "Putin agreed to a full ceasefire.")))
     feeds.set("/b.xml", rss(item("b1", "Putin", "Putin agreed to a full ceasefire.")))
     run_once(tracker)
-    assert order == ["a", "b"]
+    assert order == ["a", "a", "b"]  # the batch at once, then each source alone
+    assert len(events(tracker, "statement.new")) == 2
     (new,) = events(tracker, "position.new")
     assert new.data["actor"]["id"] == "putin"
     (position,) = [p for p in _state(tracker)["positions"] if p["actor"] == "putin"]
@@ -270,3 +277,46 @@ def test_a_source_not_credited_cannot_dispute_a_fact(config_dir, feeds, make_tra
         ("wire", "new"),
         ("blog", "noted"),
     ]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_topic_is_locked_only_while_claims_are_applied(
+    config_dir, feeds, make_tracker, database_url
+):
+    """While another worker holds the topic's state (PostgreSQL), a batch with nothing to
+    claim records its statement and commits at once; a batch with a claim records its
+    statement, waits for the topic, then applies the claim."""
+    tracker = _setup(config_dir, feeds, make_tracker, "a")
+    run_once(tracker)
+    (topic,) = tracker.runtime().extractors
+    engine = create_engine(database_url)
+    holder = engine.connect()
+    holder.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": topic_lock_key(topic)})
+    try:
+        feeds.set("/a.xml", rss(item("a1", "Markets", "Stocks closed higher on Tuesday.")))
+        quiet = threading.Thread(target=run_once, args=(tracker,))
+        quiet.start()
+        quiet.join(10)
+        assert not quiet.is_alive(), "a batch without claims waited for the topic"
+        assert [s.title for s in statements(tracker)] == ["Markets"]
+
+        feeds.set(
+            "/a.xml",
+            rss(
+                item("a2", "Putin", "Putin agreed to a full ceasefire."),
+                item("a1", "Markets", "Stocks closed higher on Tuesday."),
+            ),
+        )
+        claiming = threading.Thread(target=run_once, args=(tracker,))
+        claiming.start()
+        claiming.join(2)
+        assert claiming.is_alive(), "a batch with a claim did not wait for the topic"
+        assert events(tracker, "position.new") == []
+    finally:
+        holder.rollback()  # the other worker commits: the topic is free
+        holder.close()
+        engine.dispose()
+    claiming.join(10)
+    assert not claiming.is_alive()
+    (new,) = events(tracker, "position.new")
+    assert new.data["actor"]["id"] == "putin"

@@ -1,8 +1,11 @@
-"""Record a batch of polls in one transaction: statements, versions, events, source health.
+"""Record a batch of polls in one transaction: statements, versions, events, source health,
+then the claims of the batch's new texts.
 
 Every source of the batch is recorded only if this batch still holds its lease; a source whose
 records fail is rolled back to a savepoint alone and marked with the error, so one bad source
-never costs the rest of the batch.
+never costs the rest of the batch. Claims change a topic's state, which every worker shares:
+they are applied last, all at once, so a topic is locked only from then to the commit and
+batches of different workers record their statements side by side.
 """
 
 from __future__ import annotations
@@ -40,12 +43,11 @@ def _statement_events(
     row: SourceRow,
     observations: list[Observation],
     now: datetime,
-    prepared: Prepared,
     *,
     archive: bool = False,
-) -> tuple[list[Event], bool]:
-    """Record a source's items; return their events and whether anything new or edited came
-    (a busy source, whose interval may shorten)."""
+) -> tuple[list[Event], list[NewText], bool]:
+    """Record a source's items; return their events, the new texts to read claims from, and
+    whether anything new or edited came (a busy source, whose interval may shorten)."""
     spec = spec_of(row)
     topics = runtime.topics_for(row.topics)
     first_poll = row.last_success_at is None
@@ -74,10 +76,9 @@ def _statement_events(
     for statement, obs in edited:
         seen.observe(statement, obs, _edit(uow, statement, obs, rules))
     busy = bool(created or edited)  # (a first poll is never busy: see succeeded)
-    if not seen.texts:
-        return seen.events, busy
-    uow.statements.flush()  # version ids, which the claims refer to
-    return seen.events + claim_events(uow, runtime, seen.texts, now, prepared), busy
+    if seen.texts:
+        uow.statements.flush()  # version ids, which the claims refer to
+    return seen.events, seen.texts, busy
 
 
 def _edit(uow: UnitOfWork, statement: StatementRow, obs: Observation, rules: NoiseRules) -> Change:
@@ -181,15 +182,15 @@ def _record(
     row: SourceRow,
     outcome: Outcome,
     now: datetime,
-    prepared: Prepared,
-) -> list[Event]:
+) -> tuple[list[Event], list[NewText]]:
     if isinstance(outcome, Failed):
-        return failed(runtime, row, outcome.error, now)
+        return failed(runtime, row, outcome.error, now), []
     events: list[Event] = []
+    texts: list[NewText] = []
     busy = False
     if isinstance(outcome, Parsed):
-        events, busy = _statement_events(
-            uow, runtime, row, outcome.observations, now, prepared, archive=outcome.archive
+        events, texts, busy = _statement_events(
+            uow, runtime, row, outcome.observations, now, archive=outcome.archive
         )
     if outcome.url != row.url:
         pass  # the URL changed in the config during the poll: its validators are not ours
@@ -200,7 +201,7 @@ def _record(
         row.etag = outcome.etag or row.etag
         row.last_modified = outcome.last_modified or row.last_modified
     status = "ok" if isinstance(outcome, Parsed) else "unchanged"
-    return events + succeeded(runtime, row, now, status, busy=busy)
+    return events + succeeded(runtime, row, now, status, busy=busy), texts
 
 
 def record_batch(
@@ -229,9 +230,9 @@ def record_batch(
         if isinstance(o, Unchanged) and o.source_id in runtime.source_map
     }
     rows = {row.id: row for row in uow.sources.held(token, [i for i in standings if i not in bulk])}
-    _lock_topics(uow, runtime, outcomes, rows)
     report = BatchReport()
     polls: list[UnchangedPoll] = []
+    texts: dict[str, list[NewText]] = {}
     for outcome in outcomes:
         standing = standings.get(outcome.source_id)
         if standing is None:
@@ -242,31 +243,55 @@ def record_batch(
             polls.append(poll)
         else:
             row = rows[outcome.source_id]
-            events = _record_isolated(uow, runtime, row, outcome, now, prepared or {})
+            events, texts[row.id] = _record_isolated(uow, runtime, row, outcome, now)
             _release(row, now)
             report.failed += row.last_status == "error"
         report.events.extend(events)
         report.polled += 1
         report.unchanged += isinstance(outcome, Unchanged)
     uow.sources.record_unchanged(token, polls, now)
+    report.events.extend(_claims(uow, runtime, texts, now, prepared or {}))
     deliveries = emit(uow, runtime, report.events, now, queued_by)
     uow.session.flush()
     report.delivery_ids = [d.id for d in deliveries]
     return report
 
 
-def _lock_topics(
-    uow: UnitOfWork, runtime: Runtime, outcomes: Sequence[Outcome], rows: dict[str, SourceRow]
-) -> None:
-    """Claims change a topic's state: lock every topic the new content may touch, in one order
-    for all workers (no deadlock), before any state is read."""
+def _claims(
+    uow: UnitOfWork,
+    runtime: Runtime,
+    texts: dict[str, list[NewText]],
+    now: datetime,
+    prepared: Prepared,
+) -> list[Event]:
+    """Apply the claims of the batch's new texts, in statement-time order across its sources.
+
+    Every topic they touch is locked first, at once and in one order for all workers (no
+    deadlock), before any state is read. Should reading them fail, each source's claims are
+    tried alone, so one source's bad text costs its own claims only; its statements stay
+    recorded and announced, and the failure is logged.
+    """
+    pending = [text for source_texts in texts.values() for text in source_texts]
+    if not pending:
+        return []
     uow.state.lock_topics(
-        t
-        for o in outcomes
-        if isinstance(o, Parsed) and o.source_id in rows
-        for t in rows[o.source_id].topics
-        if t in runtime.extractors
+        topic for text in pending for topic in text.statement.topics if topic in runtime.extractors
     )
+    try:
+        with uow.savepoint():
+            return claim_events(uow, runtime, pending, now, prepared)
+    except Exception:
+        log.exception("reading claims failed; trying each source alone")
+    events: list[Event] = []
+    for source_id, source_texts in texts.items():
+        if not source_texts:
+            continue
+        try:
+            with uow.savepoint():
+                events += claim_events(uow, runtime, source_texts, now, prepared)
+        except Exception:
+            log.exception("reading claims failed", source_id=source_id)
+    return events
 
 
 def _release(row: SourceRow, now: datetime) -> None:
@@ -281,16 +306,14 @@ def _record_isolated(
     row: SourceRow,
     outcome: Outcome,
     now: datetime,
-    prepared: Prepared,
-) -> list[Event]:
+) -> tuple[list[Event], list[NewText]]:
     if not isinstance(outcome, Parsed):
-        return _record(uow, runtime, row, outcome, now, prepared)
+        return _record(uow, runtime, row, outcome, now)
     try:
         with uow.savepoint():
-            return _record(uow, runtime, row, outcome, now, prepared)
+            return _record(uow, runtime, row, outcome, now)
     except Exception as exc:  # one source's bad data must not fail the batch
         log.exception("recording failed", source_id=row.id)
         uow.session.refresh(row)
-        return failed(
-            runtime, row, SourceError(f"internal error while recording: {type(exc).__name__}"), now
-        )
+        error = SourceError(f"internal error while recording: {type(exc).__name__}")
+        return failed(runtime, row, error, now), []

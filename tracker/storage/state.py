@@ -13,6 +13,11 @@ from tracker.domain.claims import FactValue
 from tracker.storage.models import ClaimRow, FactRow, PositionRow
 
 
+def topic_lock_key(topic: str) -> int:
+    """Return the PostgreSQL advisory lock key that serialises a topic's state updates."""
+    return zlib.crc32(f"topic:{topic}".encode()) - 2**31
+
+
 class StateRepository:
     """Positions, facts and the claims behind them; rows created in this unit are remembered,
     so two statements of one batch that make the same first claim create one row."""
@@ -37,8 +42,9 @@ class StateRepository:
         if self.session.get_bind().dialect.name != "postgresql":
             return  # SQLite: the write lock taken at BEGIN IMMEDIATE already serialises writers
         for topic in sorted(set(topics) - self._locked):
-            key = zlib.crc32(f"topic:{topic}".encode()) - 2**31
-            self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": topic_lock_key(topic)}
+            )
             self._locked.add(topic)
 
     def _load(self, topic: str) -> None:
