@@ -99,20 +99,16 @@ def register_tasks(app: Celery, tracker: Tracker) -> None:
     def dispatch_due() -> int:
         _sync_if_changed(tracker, synced)
         runtime = tracker.runtime()
-        with tracker.db.unit_of_work() as uow:
-            batches = dispatch.lease_due(
-                uow,
-                utcnow(),
-                batch_size=runtime.batch_size,
-                max_batches=runtime.max_batches,
-                lease_seconds=runtime.lease_seconds,
-                politeness=runtime.limits.politeness,
-                budget=tracker.host_budget,
-            )
-            uow.commit()
-        for batch in batches:
-            poll_batch.apply_async((batch.token, batch.source_ids))
-        return sum(len(b.source_ids) for b in batches)
+        return dispatch.dispatch_due(
+            tracker.db,
+            utcnow(),
+            lambda batch: poll_batch.apply_async((batch.token, batch.source_ids)),
+            batch_size=runtime.batch_size,
+            max_batches=runtime.max_batches,
+            lease_seconds=runtime.lease_seconds,
+            politeness=runtime.limits.politeness,
+            budget=tracker.host_budget,
+        )
 
     @app.task(name="tracker.relay_outbox", time_limit=60, ignore_result=True, expires=tick * 2)
     def relay_outbox() -> int:

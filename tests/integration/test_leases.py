@@ -82,3 +82,35 @@ def test_removed_sources_are_disabled_not_deleted(db):
         row = uow.sources.get("b")
         assert row is not None
         assert not row.enabled
+
+
+def test_each_dispatched_batch_is_committed_before_it_is_sent(db):
+    """The dispatcher leases a tick's due sources a batch at a time: when a batch is sent to
+    the workers its lease is already committed (a worker's own connection sees it), and the
+    sources of later batches are not leased yet, so the first polls start at once."""
+    specs = [
+        SourceSpec(f"s{i:02d}", "feed", f"http://127.0.0.1:9/{i}", 60, ("t",)) for i in range(25)
+    ]
+    with db.unit_of_work() as uow:
+        sync_sources(uow, specs, utcnow() - timedelta(seconds=1))
+        uow.commit()
+    seen: list[tuple[int, int]] = []
+
+    def send(batch: dispatch.Batch) -> None:
+        with db.reader() as uow:  # another connection: only committed leases show
+            held = uow.sources.leased(batch.token, batch.source_ids, utcnow())
+            rows = [uow.sources.get(spec.id) for spec in specs]
+            leased = sum(1 for row in rows if row is not None and row.lease_owner is not None)
+        seen.append((len(held), leased))
+
+    sent = dispatch.dispatch_due(
+        db,
+        utcnow(),
+        send,
+        batch_size=10,
+        max_batches=5,
+        lease_seconds=300,
+        politeness=UNLIMITED,
+    )
+    assert sent == 25
+    assert seen == [(10, 10), (10, 20), (5, 25)]
