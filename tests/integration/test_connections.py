@@ -212,7 +212,7 @@ def test_what_the_server_is_sent(raw):
         "s",
         f"{server.base}/новости/a b.xml?q=Путин&x=1",
         etag='"v1"',
-        headers={"accept": "application/rss+xml", "X-Token": "t"},
+        headers={"accept": "application/rss+xml", "X-Token": "t", "Accept-Encoding": "br"},
     )
     (result,) = fetch_all([request], _limits())
     assert isinstance(result, Fetched)
@@ -241,6 +241,7 @@ def test_what_the_server_is_sent(raw):
         ("ftp://example.org/f.xml", "only http and https can be fetched"),
         ("http:///f.xml", "no host"),
         ("http://example.org:99999/f.xml", "Port out of range"),
+        ("http://exa\x00mple.org/f.xml", "characters a host name cannot have"),
     ],
 )
 def test_urls_that_cannot_be_fetched(url: str, reason: str):
@@ -374,3 +375,83 @@ def test_long_headers_are_read_up_to_a_bound(raw, kilobytes: int, ok: bool):
     else:
         assert isinstance(result, FetchFailed)
         assert result.error.reason.startswith("invalid HTTP response")
+
+
+def test_bytes_after_a_complete_response_never_answer_the_next_request(raw):
+    """A server that sends more than it said (a body after a 304) on a kept-alive connection:
+    the connection is not reused, so the next request gets its own answer, not those bytes."""
+    evil = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nEVIL!"
+
+    def overflowing(conn: socket.socket, n: int) -> None:
+        while request := _read_request(conn):
+            if b"/a.xml" in request:
+                conn.sendall(b"HTTP/1.1 304 Not Modified\r\nContent-Length: 0\r\n\r\n" + evil)
+            else:
+                conn.sendall(_answer(RSS))
+
+    server = raw(overflowing)
+    requests = [
+        FetchRequest("a", f"{server.base}/a.xml"),
+        FetchRequest("b", f"{server.base}/b.xml"),
+    ]
+    a, b = fetch_all(requests, _limits(1))
+    assert isinstance(a, Fetched)
+    assert a.not_modified
+    assert isinstance(b, Fetched)
+    assert b.body == RSS
+
+
+def test_a_cookie_set_on_a_redirect_is_sent_back_along_it(raw):
+    """A consent or bot check that sets a cookie and redirects back to the same URL is
+    followed once, with the cookie; the cookie is not kept for the next poll."""
+    seen: list[bytes] = []
+
+    def consent(conn: socket.socket, n: int) -> None:
+        while request := _read_request(conn):
+            seen.append(request)
+            if b"Cookie: consent=yes" in request:
+                conn.sendall(_answer(RSS))
+            else:
+                conn.sendall(
+                    b"HTTP/1.1 302 Found\r\nSet-Cookie: consent=yes; Path=/; HttpOnly\r\n"
+                    b"Set-Cookie: region=eu; Expires=Wed, 21 Oct 2026 07:28:00 GMT\r\n"
+                    b"Location: /f.xml\r\nContent-Length: 0\r\n\r\n"
+                )
+
+    server = raw(consent)
+    (result,) = fetch_all([FetchRequest("s", f"{server.base}/f.xml")], _limits())
+    assert isinstance(result, Fetched)
+    assert result.body == RSS
+    assert b"Cookie: consent=yes; region=eu\r\n" in seen[1]
+    fetch_all([FetchRequest("s", f"{server.base}/f.xml")], _limits())
+    assert b"Cookie" not in seen[2]
+
+
+def test_credentials_in_the_url_are_sent_as_basic_auth(raw):
+    """user:password@ in a source's URL (an intranet feed) is sent as Basic authorization."""
+    seen: list[bytes] = []
+
+    def record(conn: socket.socket, n: int) -> None:
+        seen.append(_read_request(conn))
+        conn.sendall(_answer(RSS))
+
+    server = raw(record)
+    url = server.base.replace("http://", "http://editor:s%3Acret@") + "/f.xml"
+    (result,) = fetch_all([FetchRequest("s", url)], _limits())
+    assert isinstance(result, Fetched)
+    assert b"Authorization: Basic ZWRpdG9yOnM6Y3JldA==\r\n" in seen[0]  # editor:s:cret
+
+
+@pytest.mark.parametrize(
+    ("url", "host", "authority"),
+    [
+        ("http://faß.de/f.xml", "xn--fa-hia.de", "xn--fa-hia.de"),  # IDNA 2008, not "fass.de"
+        ("https://президент.рф/news", "xn--d1abbgf6aiiy.xn--p1ai", "xn--d1abbgf6aiiy.xn--p1ai"),
+        ("http://[::1]:8080/f", "::1", "[::1]:8080"),
+        ("https://Kremlin.RU:443/", "kremlin.ru", "kremlin.ru"),
+    ],
+)
+def test_hosts_are_sent_as_browsers_send_them(url: str, host: str, authority: str):
+    """Host names in IDNA 2008, IPv6 in brackets, default ports left out."""
+    target = split_url(url)
+    assert (target.origin.host, target.origin.authority) == (host, authority)

@@ -13,6 +13,7 @@ from tests.integration.helpers import events, run_once, statements
 from tests.servers import item, rss
 from tracker.services.state_view import topic_state
 from tracker.storage.state import topic_lock_key
+from tracker.storage.statements import CLUSTERS_LOCK_KEY
 
 FIVE_DAYS_AGO = email.utils.formatdate(time.time() - 5 * 86400, usegmt=True)
 
@@ -279,6 +280,29 @@ def test_a_source_not_credited_cannot_dispute_a_fact(config_dir, feeds, make_tra
     ]
 
 
+class _Holder:
+    """Another worker's transaction holding a PostgreSQL advisory lock."""
+
+    def __init__(self, database_url: str, key: int) -> None:
+        self.engine = create_engine(database_url)
+        self.connection = self.engine.connect()
+        self.connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+    def close(self) -> None:
+        self.connection.rollback()
+        self.connection.close()
+        self.engine.dispose()
+
+
+def _quiet_batch_ran(tracker, feeds) -> bool:
+    """Poll a new statement about nothing the topic knows; return whether it ended in 10 s."""
+    feeds.set("/a.xml", rss(item("a1", "Markets", "Stocks closed higher on Tuesday.")))
+    quiet = threading.Thread(target=run_once, args=(tracker,))
+    quiet.start()
+    quiet.join(10)
+    return not quiet.is_alive()
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_topic_is_locked_only_while_claims_are_applied(
     config_dir, feeds, make_tracker, database_url
@@ -289,15 +313,9 @@ def test_a_topic_is_locked_only_while_claims_are_applied(
     tracker = _setup(config_dir, feeds, make_tracker, "a")
     run_once(tracker)
     (topic,) = tracker.runtime().extractors
-    engine = create_engine(database_url)
-    holder = engine.connect()
-    holder.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": topic_lock_key(topic)})
+    holder = _Holder(database_url, topic_lock_key(topic))
     try:
-        feeds.set("/a.xml", rss(item("a1", "Markets", "Stocks closed higher on Tuesday.")))
-        quiet = threading.Thread(target=run_once, args=(tracker,))
-        quiet.start()
-        quiet.join(10)
-        assert not quiet.is_alive(), "a batch without claims waited for the topic"
+        assert _quiet_batch_ran(tracker, feeds), "a batch without claims waited for the topic"
         assert [s.title for s in statements(tracker)] == ["Markets"]
 
         feeds.set(
@@ -313,10 +331,44 @@ def test_a_topic_is_locked_only_while_claims_are_applied(
         assert claiming.is_alive(), "a batch with a claim did not wait for the topic"
         assert events(tracker, "position.new") == []
     finally:
-        holder.rollback()  # the other worker commits: the topic is free
-        holder.close()
-        engine.dispose()
+        holder.close()  # the other worker ends its transaction: the lock is free
     claiming.join(10)
     assert not claiming.is_alive()
     (new,) = events(tracker, "position.new")
     assert new.data["actor"]["id"] == "putin"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_story_clusters_are_looked_up_one_worker_at_a_time(
+    config_dir, feeds, make_tracker, database_url
+):
+    """While another worker is clustering a story (PostgreSQL), a batch with a new relevant
+    statement waits before looking for copies, so two copies recorded at once cannot both
+    alert; a batch with only an irrelevant statement does not wait."""
+    tracker = _setup(config_dir, feeds, make_tracker, "a")
+    run_once(tracker)
+    holder = _Holder(database_url, CLUSTERS_LOCK_KEY)
+    try:
+        assert _quiet_batch_ran(tracker, feeds), "a batch of nothing relevant waited"
+        feeds.set(
+            "/a.xml",
+            rss(
+                item(
+                    "a2",
+                    "Putin",
+                    "Putin agreed to a full ceasefire, the Kremlin said on Tuesday after a "
+                    "two-hour call with Trump; the pause in strikes on energy infrastructure "
+                    "would begin at once and last thirty days, his spokesman Peskov added.",
+                ),
+                item("a1", "Markets", "Stocks closed higher on Tuesday."),
+            ),
+        )
+        story = threading.Thread(target=run_once, args=(tracker,))
+        story.start()
+        story.join(2)
+        assert story.is_alive(), "a batch with a new story did not wait for the clusters"
+    finally:
+        holder.close()
+    story.join(10)
+    assert not story.is_alive()
+    assert [e.data["statement"]["title"] for e in events(tracker, "statement.new")] == ["Putin"]

@@ -168,6 +168,7 @@ class _Seen:
         if value is None:
             return False
         since = self.now - timedelta(seconds=self.cluster_window)
+        self.uow.statements.lock_clusters()
         first = self.uow.statements.near_copy(value, statement.source_id, since)
         self.uow.statements.index_text(statement, value, self.now, story=first is None)
         if first is None:

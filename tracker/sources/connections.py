@@ -14,6 +14,7 @@ here, within the cap, a bounded slice at a time: a gzip bomb costs the cap, not 
 from __future__ import annotations
 
 import asyncio
+import base64
 import ipaddress
 import socket
 import ssl
@@ -22,9 +23,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import h11
+import idna
 
 from tracker.guard import AddressPolicy, allowed_address
 from tracker.sources.errors import (
@@ -58,8 +60,18 @@ class Origin:
         return host if self.port == _DEFAULT_PORTS[self.scheme] else f"{host}:{self.port}"
 
 
-def split_url(url: str) -> tuple[Origin, str]:
-    """Return the origin and request target of an http(s) URL; raise HttpClientError."""
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a GET goes: the origin, the request target, and the URL's credentials if any."""
+
+    origin: Origin
+    path: str
+    authorization: str | None = None  # Basic, from user:password@ in the URL
+
+
+def split_url(url: str) -> Target:
+    """Return where an http(s) URL's GET goes; raise HttpClientError for one that cannot be
+    fetched. Host names are IDNA 2008 (UTS 46), as browsers and httpx encode them."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -71,13 +83,30 @@ def split_url(url: str) -> tuple[Origin, str]:
     if not parts.hostname:
         raise HttpClientError(f"invalid URL: no host in {url!r}")
     try:
-        host = parts.hostname.encode("idna").decode("ascii")
-    except UnicodeError as exc:
+        host = _host(parts.hostname)
+    except (UnicodeError, idna.IDNAError, ValueError) as exc:
         raise HttpClientError(f"invalid URL: host {parts.hostname!r}: {exc}") from exc
     target = quote(parts.path or "/", safe=_TARGET_SAFE)
     if parts.query:
         target += "?" + quote(parts.query, safe=_TARGET_SAFE)
-    return Origin(scheme, host, port or _DEFAULT_PORTS[scheme]), target
+    authorization = None
+    if parts.username is not None:
+        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        authorization = "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+    return Target(Origin(scheme, host, port or _DEFAULT_PORTS[scheme]), target, authorization)
+
+
+def _host(name: str) -> str:
+    """Return a URL's host as sent on the wire: an IP address as it is, a name in IDNA."""
+    try:
+        return str(ipaddress.ip_address(name))
+    except ValueError:
+        pass
+    if name.isascii():
+        if not all(c.isalnum() or c in "-._" for c in name):
+            raise ValueError("characters a host name cannot have")
+        return name
+    return idna.encode(name, uts46=True).decode("ascii")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +116,7 @@ class Head:
     status: int
     reason: str
     headers: dict[str, str]
+    cookies: tuple[str, ...] = ()  # each Set-Cookie value (they cannot be joined by commas)
 
 
 class _Stale(Exception):
@@ -150,10 +180,13 @@ class Connection:
         except TimeoutError:
             raise FetchTimeout(f"read timed out after {read_timeout:g} s") from None
         received: dict[str, str] = {}
+        cookies = []
         for name, value in event.headers:
             key, text = name.decode("latin-1"), value.decode("latin-1")
+            if key == "set-cookie":
+                cookies.append(text)
             received[key] = f"{received[key]}, {text}" if key in received else text
-        return Head(event.status_code, event.reason.decode("latin-1"), received)
+        return Head(event.status_code, event.reason.decode("latin-1"), received, tuple(cookies))
 
     async def body(self, read_timeout: float) -> AsyncIterator[bytes]:
         """Yield the body as it arrives (transfer coding removed, content coding kept)."""
@@ -174,9 +207,18 @@ class Connection:
                     return False
         return self._h11.our_state is h11.DONE and self._h11.their_state is h11.DONE
 
+    def quiet(self) -> bool:
+        """Return whether nothing has arrived since the last exchange and the server has not
+        hung up: bytes after a complete response (a body after a 304, more than its
+        Content-Length) would be read as the next request's answer."""
+        # the reader's buffer: asyncio has no public peek (bytes that came while idle are there)
+        buffered = self._reader._buffer  # type: ignore[attr-defined]  # noqa: SLF001
+        unread = self._h11.trailing_data[0] or buffered
+        return not unread and not self._reader.at_eof() and not self._writer.is_closing()
+
     def recycle(self) -> bool:
         """Make the connection ready for the next exchange; False if it cannot be reused."""
-        if not self.finished() or self._reader.at_eof() or self._writer.is_closing():
+        if not self.finished() or not self.quiet():
             return False
         self._h11.start_next_cycle()
         return True
@@ -253,44 +295,61 @@ class Pool:
             raise FetchConnectError(f"cannot connect: {exc.strerror or exc}") from exc
         return Connection(origin, reader, writer)
 
-    def _headers_for(self, origin: Origin, extra: dict[str, str]) -> list[tuple[str, str]]:
+    def _headers_for(self, target: Target, extra: dict[str, str]) -> list[tuple[str, str]]:
         merged = {name.lower(): (name, value) for name, value in self._headers.items()}
-        merged.update({name.lower(): (name, value) for name, value in extra.items()})
-        merged["host"] = ("Host", origin.authority)
+        if target.authorization:
+            merged["authorization"] = ("Authorization", target.authorization)
+        # a source's own headers win, but not over the codings this client can read
+        merged.update(
+            {n.lower(): (n, v) for n, v in extra.items() if n.lower() != "accept-encoding"}
+        )
+        merged["host"] = ("Host", target.origin.authority)
         return [merged.pop("host"), *merged.values()]
+
+    def _take_idle(self, origin: Origin) -> Connection | None:
+        idle = self._idle.get(origin)
+        while idle:
+            connection = idle.pop()
+            if connection.quiet():
+                return connection
+            self._close(connection)
+        return None
+
+    def _close(self, connection: Connection) -> None:
+        connection.close()
+        self._closing.append(connection)
 
     @asynccontextmanager
     async def get(self, url: str, headers: dict[str, str]) -> AsyncIterator[Exchange]:
         """GET `url` on a kept-alive connection when one is idle; the head is read, the body
         is the caller's to read; the connection goes back to the pool if the exchange ended."""
-        origin, target = split_url(url)
-        wire_headers = self._headers_for(origin, headers)
-        idle = self._idle.get(origin)
-        connection = idle.pop() if idle else None
+        target = split_url(url)
+        origin = target.origin
+        wire_headers = self._headers_for(target, headers)
+        connection = self._take_idle(origin)
         head: Head | None = None
         if connection is not None:
             try:
-                head = await connection.send(target, wire_headers, self._read_timeout)
+                head = await connection.send(target.path, wire_headers, self._read_timeout)
             except _Stale:
-                connection.close()
+                self._close(connection)
                 connection = None
             except BaseException:
-                connection.close()
+                self._close(connection)
                 raise
         if connection is None:
             connection = await self._connect(origin)
         try:
             if head is None:
-                head = await connection.send(target, wire_headers, self._read_timeout)
+                head = await connection.send(target.path, wire_headers, self._read_timeout)
             yield Exchange(connection, head, self._read_timeout)
         except BaseException:
-            connection.close()
+            self._close(connection)
             raise
         if connection.recycle():
             self._idle.setdefault(origin, []).append(connection)
         else:
-            connection.close()
-            self._closing.append(connection)
+            self._close(connection)
 
     async def aclose(self) -> None:
         """Close every connection, waiting a moment for them to go."""

@@ -133,11 +133,39 @@ def _request_headers(request: FetchRequest) -> dict[str, str]:
     return headers
 
 
+def _keep_cookies(jar: dict[str, str], set_cookies: Sequence[str]) -> None:
+    """Remember the cookies a response sets (name and value; an empty value forgets)."""
+    for line in set_cookies:
+        name, _, rest = line.partition("=")
+        name, value = name.strip(), rest.split(";", 1)[0].strip()
+        if not name:
+            continue
+        if value:
+            jar[name] = value
+        else:
+            jar.pop(name, None)
+
+
+def _with_cookies(headers: dict[str, str], jar: dict[str, str]) -> dict[str, str]:
+    if not jar:
+        return headers
+    sent = "; ".join(f"{name}={value}" for name, value in jar.items())
+    configured = next((v for k, v in headers.items() if k.lower() == "cookie"), None)
+    others = {k: v for k, v in headers.items() if k.lower() != "cookie"}
+    return {**others, "Cookie": f"{configured}; {sent}" if configured else sent}
+
+
 async def _fetch(pool: Pool, request: FetchRequest, limits: FetchLimits) -> Fetched:
     url = request.url
     started = time.monotonic()
+    # Cookies set along this fetch's redirects, by host: a consent or bot check that sets one
+    # and redirects back would otherwise loop. Never kept between fetches or sources.
+    jars: dict[str, dict[str, str]] = {}
     for _hop in range(limits.max_redirects + 1):
-        async with pool.get(url, _request_headers(request)) as response:
+        jar = jars.setdefault(host_of(url), {})
+        headers = _with_cookies(_request_headers(request), jar)
+        async with pool.get(url, headers) as response:
+            _keep_cookies(jar, response.head.cookies)
             if response.status in _REDIRECTS:
                 location = response.headers.get("location")
                 if not location:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, text
 from sqlalchemy.orm import Session
 
 from tracker.domain.similarity import MAX_DISTANCE, bands, distance, to_signed, to_unsigned
@@ -13,6 +14,8 @@ from tracker.domain.statements import Observation, StoredStatement
 from tracker.storage.models import StatementBandRow, StatementRow, VersionRow
 
 _CHUNK = 500  # keeps IN (...) lists well under every driver's parameter limit
+# The PostgreSQL advisory lock that serialises looking up and indexing story clusters.
+CLUSTERS_LOCK_KEY = zlib.crc32(b"story-clusters") - 2**31
 
 
 def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -117,6 +120,20 @@ class StatementRepository:
         row.url = obs.url or row.url
         row.published_at = obs.published or row.published_at
         row.changed_at = now
+
+    def lock_clusters(self) -> None:
+        """Serialise story lookups and indexing across workers until the transaction ends.
+
+        Two workers recording copies of one story at once would each miss the other's
+        uncommitted index and both alert. Taken only by a batch with a new relevant
+        statement, before any topic lock (claims come last), so locks are always taken in one
+        order. Re-entrant: PostgreSQL stacks an advisory lock taken again, and a savepoint
+        rolled back may have released it. SQLite's write lock already serialises writers.
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLUSTERS_LOCK_KEY}
+            )
 
     def near_copy(self, value: int, source_id: str, since: datetime) -> StatementRow | None:
         """Return the earliest story (a cluster's first statement) another source carried since
