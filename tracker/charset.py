@@ -96,24 +96,36 @@ def wide_encoding(body: bytes) -> str | None:
 def decode(body: bytes, declared: Iterable[str | None] = ()) -> str:
     """The body as text in the charset `sniff` finds; bytes that charset cannot read become
     U+FFFD, and a byte-order mark is dropped."""
-    return body.decode(sniff(body, declared), errors="replace").removeprefix("\ufeff")
+    codec, text = _sniffed(body, declared)
+    if text is None:
+        text = body.decode(codec, errors="replace")
+    return text.removeprefix("\ufeff")
 
 
 def sniff(body: bytes, declared: Iterable[str | None] = ()) -> str:
     """Return the codec to read the body with. `declared`: the labels, most authoritative
     first (the HTTP header's charset, then a `<meta>` or the XML declaration's)."""
+    return _sniffed(body, declared)[0]
+
+
+def _sniffed(body: bytes, declared: Iterable[str | None]) -> tuple[str, str | None]:
+    """Return the codec, and the text when finding it meant decoding the whole body (UTF-8,
+    the common case: `decode` then does not decode it twice)."""
     if wide := wide_encoding(body):
-        return wide
-    if body.startswith(codecs.BOM_UTF8) or _is_utf8(body):
-        return _UTF8
+        return wide, None
+    if body.startswith(codecs.BOM_UTF8):
+        return _UTF8, None
+    if (text := _utf8_text(body)) is not None:
+        return _UTF8, text
     for label in _labels(declared):
         if _reads(body, label):
-            return label
-    return _UTF8 if body.isascii() else _detect(body)
+            return label, None
+    return (_UTF8 if body.isascii() else _detect(body)), None
 
 
-def _is_utf8(body: bytes) -> bool:
-    """Whether the bytes are UTF-8 with at least one multi-byte character, allowing damage.
+def _utf8_text(body: bytes) -> str | None:
+    """The body as text if its bytes are UTF-8 with at least one multi-byte character,
+    allowing damage (stray bytes become U+FFFD); None if they are not.
 
     A body with at least as many multi-byte characters as invalid bytes is UTF-8 with damage:
     each stray byte becomes U+FFFD, where reading it all as Windows-1252 would turn every
@@ -121,14 +133,15 @@ def _is_utf8(body: bytes) -> bool:
     charset is almost all invalid bytes, so it is not mistaken for damaged UTF-8.
     """
     try:
-        return not body.decode(_UTF8).isascii()  # plain ASCII says nothing about the charset
+        text = body.decode(_UTF8)
     except UnicodeDecodeError:
-        pass
-    text = body.decode(_UTF8, errors="replace")
+        text = body.decode(_UTF8, errors="replace")
+    else:
+        return None if text.isascii() else text  # plain ASCII says nothing about the charset
     # each invalid byte sequence decodes to one U+FFFD; the ones the body itself carried are text
     invalid = text.count(_REPLACEMENT) - body.count(_REPLACEMENT_BYTES)
     multibyte = len(text) - len(text.encode("ascii", errors="ignore")) - invalid
-    return multibyte >= invalid
+    return text if multibyte >= invalid else None
 
 
 def _labels(declared: Iterable[str | None]) -> Iterator[str]:

@@ -23,7 +23,7 @@ def spec_of(row: SourceRow) -> SourceSpec:
     return SourceSpec(**values)
 
 
-def _configured(runtime: Runtime, row: SourceRow) -> SourceSpec:
+def configured(runtime: Runtime, row: SourceRow) -> SourceSpec:
     """Return a source's spec as configured, or as its row was synced when the configuration
     no longer has it (removed while it was being polled)."""
     return runtime.source_map.get(row.id) or spec_of(row)
@@ -43,7 +43,7 @@ def succeeded(
     runtime: Runtime, row: SourceRow, now: datetime, status: str, *, busy: bool
 ) -> list[Event]:
     """Record a successful poll on its source: healthy again, its next poll scheduled."""
-    spec = _configured(runtime, row)
+    spec = configured(runtime, row)
     events = _recovered(spec, row.failing, row.consecutive_failures, now)
     row.consecutive_failures, row.failing = 0, False
     row.current_interval, row.next_poll_at = schedule_after_success(
@@ -107,7 +107,7 @@ def failed(runtime: Runtime, row: SourceRow, error: SourceError, now: datetime) 
     return [
         source_event(
             transition.event_type,
-            source=_configured(runtime, row),
+            source=configured(runtime, row),
             now=now,
             failures=row.consecutive_failures,
             error=error.reason,

@@ -24,7 +24,7 @@ from tracker.domain.sources import SourceSpec
 from tracker.domain.statement_events import statement_event
 from tracker.domain.statements import Change, Observation, announcement, classify, in_backlog
 from tracker.domain.topics import Topic, relevant_topics
-from tracker.services.bookkeeping import failed, spec_of, succeeded, unchanged
+from tracker.services.bookkeeping import configured, failed, succeeded, unchanged
 from tracker.services.claims import NewText, Prepared, claim_events
 from tracker.services.outbox import emit
 from tracker.services.outcomes import BatchReport, Failed, Outcome, Parsed, Unchanged
@@ -48,7 +48,7 @@ def _statement_events(
 ) -> tuple[list[Event], list[NewText], bool]:
     """Record a source's items; return their events, the new texts to read claims from, and
     whether anything new or edited came (a busy source, whose interval may shorten)."""
-    spec = spec_of(row)
+    spec = configured(runtime, row)
     topics = runtime.topics_for(row.topics)
     first_poll = row.last_success_at is None
     stored = uow.statements.stored(row.id, [o.key_digest for o in observations])
