@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 
 _HEADER = re.compile(r"^([a-z][a-z_]*):\s?(.*)$")
-_KNOWN = frozenset({"source", "url", "published", "speaker", "partial", "title"})
+_KNOWN = frozenset(
+    {"source", "url", "published", "speaker", "partial", "title", "genre", "language", "note"}
+)
 
 
 @dataclass(frozen=True)
