@@ -212,13 +212,13 @@ def test_extract_reads_plain_text_and_refuses_a_missing_file(cli, tmp_path):
 
 def test_eval_scores_the_corpus_and_can_gate_on_a_floor(cli):
     """`tracker eval DIR ANNOTATIONS` prints per-document and overall scores; --fail-under gates."""
-    args = ("eval", str(CORPUS / "docs"), str(CORPUS / "annotations.yaml"))
+    args = ("eval", str(CORPUS / "docs"), str(CORPUS / "annotations" / "2025-spring.yaml"))
     out = cli(*args).stdout
     assert "seed-article.txt" in out
     assert "overall" in out
     scores = json.loads(cli(*args, "--json").stdout)
-    assert scores["positions"]["f1"] >= 0.9
-    assert scores["facts"]["f1"] >= 0.9
+    assert scores["positions"]["f1"] >= 0.7
+    assert scores["facts"]["f1"] >= 0.7
     cli(*args, "--fail-under", "0.999", expect=1)
     assert "No such file" in cli("eval", str(CORPUS), str(CORPUS / "nope.yaml"), expect=2).stderr
 

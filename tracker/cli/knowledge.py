@@ -4,6 +4,7 @@ annotations), `tracker state` (the current positions and facts)."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -13,10 +14,16 @@ from tracker.cli.base import JsonFlag, app, fail, wiring
 from tracker.cli.output import table
 from tracker.config.errors import ConfigError
 from tracker.config.loader import Config, load_config
-from tracker.domain.evaluation import Report, Score
+from tracker.domain.evaluation import Report, Score, split, subset
+from tracker.domain.evaluation import agreement as compare
 from tracker.domain.extraction.document import parse_document
 from tracker.domain.extraction.extractor import RuleExtractor
-from tracker.services.evaluation import AnnotationError, run_evaluation
+from tracker.services.evaluation import (
+    AnnotationError,
+    Evaluated,
+    load_annotations,
+    run_evaluation,
+)
 from tracker.services.state_view import topic_state
 from tracker.settings import SettingsError, load_settings
 
@@ -78,62 +85,150 @@ def _line(name: str, score: Score) -> str:
     return f"{name:<56} P {score.precision:.2f}  R {score.recall:.2f}  F1 {score.f1:.2f}"
 
 
-def _print_report(report: Report) -> None:
-    for doc, (positions, facts) in report.documents.items():
-        typer.echo(f"{doc}\n  {_line('positions', positions)}\n  {_line('facts', facts)}")
-        for label, items in (
-            ("missed", positions.misses + facts.misses),
-            ("extra", positions.extras + facts.extras),
-        ):
-            for item in items:
-                typer.echo(f"    {label}: {item}")
-    typer.echo("\noverall")
-    typer.echo(
-        "  "
-        + _line(
-            f"positions ({report.positions.tp + report.positions.fn} annotated)", report.positions
-        )
-    )
-    typer.echo("  " + _line(f"facts ({report.facts.tp + report.facts.fn} annotated)", report.facts))
+def _print_report(report: Report, *, documents: bool) -> None:
+    if documents:
+        for doc, (positions, facts) in report.documents.items():
+            typer.echo(f"{doc}\n  {_line('positions', positions)}\n  {_line('facts', facts)}")
+            for label, items in (
+                ("missed", positions.misses + facts.misses),
+                ("extra", positions.extras + facts.extras),
+            ):
+                for item in items:
+                    typer.echo(f"    {label}: {item}")
+        typer.echo("")
+    typer.echo("overall")
+    _print_totals(report)
+
+
+def _print_totals(report: Report) -> None:
+    positions, facts = report.positions, report.facts
+    typer.echo("  " + _line(f"positions ({positions.tp + positions.fn} annotated)", positions))
+    typer.echo("  " + _line(f"facts ({facts.tp + facts.fn} annotated)", facts))
+
+
+def _parts(evaluated: Evaluated, cut: date | None) -> dict[str, Report]:
+    metas = evaluated.documents
+    dates = sorted(m.published for m in metas.values() if m.published)
+    chosen = cut or (dates[len(dates) // 2] if dates else date.min)
+    parts = split(metas.values(), chosen)
+    report = evaluated.report
+    named = {
+        f"tuned on: published before {chosen}": subset(report, parts.tuned),
+        f"held apart by time: published from {chosen}": subset(report, parts.later),
+        "held apart by publisher: sites with no document before the cut": subset(
+            report, parts.other_sites
+        ),
+        "held apart (by time or publisher)": subset(report, parts.held),
+        "whole corpus": report,
+    }
+    genres = sorted({m.genre for m in metas.values() if m.genre})
+    for genre in genres:
+        named[f"genre {genre}"] = subset(report, [n for n, m in metas.items() if m.genre == genre])
+    return named
+
+
+def _score_json(score: Score) -> dict[str, float | int]:
+    return {
+        "precision": score.precision,
+        "recall": score.recall,
+        "f1": score.f1,
+        "tp": score.tp,
+        "fp": score.fp,
+        "fn": score.fn,
+    }
 
 
 @app.command("eval")
 def evaluate(
     directory: Annotated[Path, typer.Argument(help="The documents' folder.")],
-    annotations: Annotated[Path, typer.Argument(help="annotations.yaml")],
+    annotations: Annotated[
+        Path, typer.Argument(help="annotations.yaml, or a folder of annotation YAML files")
+    ],
     as_json: JsonFlag = False,
     topic: TopicOption = None,
+    cut: Annotated[
+        str | None,
+        typer.Option(
+            help="Split by time at this date (YYYY-MM-DD): earlier documents are the tuning set, "
+            "later ones and those of sites absent before it are held apart "
+            "(default: the median publication date)."
+        ),
+    ] = None,
+    documents: Annotated[
+        bool, typer.Option("--documents/--summary", help="Per-document lines, or totals only.")
+    ] = True,
     fail_under: Annotated[
         float, typer.Option(help="Exit 1 if positions or facts F1 is below this.")
     ] = 0.0,
 ) -> None:
-    """Score extraction against annotations: precision, recall and F1, per document and overall."""
+    """Score extraction against annotations: per document, overall, and on held-apart splits."""
+    try:
+        cut_date = date.fromisoformat(cut) if cut else None
+    except ValueError:
+        fail(f"--cut: {cut!r} is not a date (YYYY-MM-DD)")
+        raise  # unreachable: fail() exits
     extractor = _extractor(_config(), topic)
     try:
-        report = run_evaluation(extractor, directory, annotations)
+        evaluated = run_evaluation(extractor, directory, annotations)
     except AnnotationError as exc:
         fail(str(exc))
+        raise  # unreachable: fail() exits
+    report, parts = evaluated.report, _parts(evaluated, cut_date)
     if as_json:
-        scores = {"positions": report.positions, "facts": report.facts}
+        body: dict[str, object] = {
+            "positions": _score_json(report.positions),
+            "facts": _score_json(report.facts),
+            "splits": {
+                name: {
+                    "documents": len(part.documents),
+                    "positions": _score_json(part.positions),
+                    "facts": _score_json(part.facts),
+                }
+                for name, part in parts.items()
+            },
+        }
+        typer.echo(json.dumps(body))
+    else:
+        _print_report(report, documents=documents)
+        for name, part in parts.items():
+            typer.echo(f"\n{name} ({len(part.documents)} documents)")
+            _print_totals(part)
+    if min(report.positions.f1, report.facts.f1) < fail_under:
+        raise typer.Exit(1)
+
+
+@app.command()
+def agreement(
+    first: Annotated[Path, typer.Argument(help="The first annotation (file or folder).")],
+    second: Annotated[Path, typer.Argument(help="An independent second annotation.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """How far two independent annotations of the same documents agree (claim F1, kappa)."""
+    try:
+        result = compare(load_annotations(first), load_annotations(second))
+    except AnnotationError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail() exits
+    if as_json:
         typer.echo(
             json.dumps(
                 {
-                    name: {
-                        "precision": s.precision,
-                        "recall": s.recall,
-                        "f1": s.f1,
-                        "tp": s.tp,
-                        "fp": s.fp,
-                        "fn": s.fn,
-                    }
-                    for name, s in scores.items()
+                    "documents": result.documents,
+                    "positions": _score_json(result.positions),
+                    "actor_issue_pairs": _score_json(result.pairs),
+                    "stance_agreement": result.stance_agreement,
+                    "stance_kappa": result.kappa,
+                    "facts": _score_json(result.facts),
                 }
             )
         )
-    else:
-        _print_report(report)
-    if min(report.positions.f1, report.facts.f1) < fail_under:
-        raise typer.Exit(1)
+        return
+    typer.echo(f"documents annotated by both: {result.documents}")
+    typer.echo("  " + _line("positions (actor, issue, stance)", result.positions))
+    typer.echo("  " + _line("actor-issue pairs", result.pairs))
+    typer.echo(f"  stance on pairs both recorded: {result.stance_agreement:.2f} the same")
+    typer.echo(f"  Cohen's kappa of stance per pair: {result.kappa:.2f}")
+    typer.echo("  " + _line("facts", result.facts))
 
 
 @app.command()

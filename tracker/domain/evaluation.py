@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 from tracker.domain.claims import Extraction
 
@@ -88,3 +89,118 @@ def evaluate(predictions: dict[str, Extraction], gold: dict[str, Gold]) -> Repor
             score.add(got_facts, expected.facts)
         report.documents[doc] = (positions, facts)
     return report
+
+
+@dataclass(frozen=True)
+class DocMeta:
+    """What a split needs to know of an annotated document."""
+
+    name: str
+    published: date | None
+    site: str  # where the text was published: the URL's host, "www." and language parts off
+    genre: str = ""
+
+
+def site_of(url: str) -> str:
+    """Return the publishing site of a URL: `https://en.kremlin.ru/x` -> `kremlin.ru`."""
+    host = url.split("://", 1)[-1].split("/", 1)[0].split("@")[-1].split(":")[0].lower()
+    parts = host.split(".")
+    while len(parts) > 2 and parts[0] in _HOST_PREFIXES:
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+_HOST_PREFIXES = frozenset({"www", "en", "eng", "english", "m", "mobile", "amp", "edition"})
+
+
+@dataclass(frozen=True)
+class Split:
+    """Which documents the rules may be tuned on, and which are held apart from them.
+
+    By time: documents published before `cut` are the tuning set; later ones are held apart.
+    By publisher: documents from a site that published no document of the tuning set, so a
+    rule written for one site's phrasing cannot raise its own score."""
+
+    cut: date
+    tuned: tuple[str, ...]
+    later: tuple[str, ...]
+    other_sites: tuple[str, ...]
+
+    @property
+    def held(self) -> tuple[str, ...]:
+        """Return every document held apart, by time or by publisher."""
+        return tuple(dict.fromkeys(self.later + self.other_sites))
+
+
+def split(documents: Iterable[DocMeta], cut: date) -> Split:
+    """Split documents by time at `cut`, and by publishing site."""
+    docs = list(documents)
+    tuned = [d for d in docs if d.published is not None and d.published < cut]
+    sites = {d.site for d in tuned}
+    return Split(
+        cut,
+        tuple(d.name for d in tuned),
+        tuple(d.name for d in docs if d.published is None or d.published >= cut),
+        tuple(d.name for d in docs if d.site not in sites),
+    )
+
+
+def subset(report: Report, names: Iterable[str]) -> Report:
+    """Return the report's scores over the named documents alone."""
+    part = Report()
+    for name in names:
+        if name not in report.documents:
+            continue
+        positions, facts = report.documents[name]
+        part.documents[name] = (positions, facts)
+        for total, score in ((part.positions, positions), (part.facts, facts)):
+            total.tp += score.tp
+            total.fp += score.fp
+            total.fn += score.fn
+            total.misses += score.misses
+            total.extras += score.extras
+    return part
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How far two independent annotations of the same documents agree."""
+
+    documents: int
+    positions: Score  # the second annotator's claims scored against the first's
+    pairs: Score  # (actor, issue) pairs, whatever the stance
+    stance_agreement: float  # on the pairs both recorded, how often the stance is the same
+    kappa: float  # Cohen's kappa of the stance per pair ("none" where one did not record it)
+    facts: Score
+
+
+def _kappa(labels: list[tuple[str, str]]) -> float:
+    if not labels:
+        return 1.0
+    observed = sum(a == b for a, b in labels) / len(labels)
+    first = [a for a, _ in labels]
+    second = [b for _, b in labels]
+    expected = sum(
+        (first.count(k) / len(labels)) * (second.count(k) / len(labels))
+        for k in set(first) | set(second)
+    )
+    return 1.0 if expected >= 1 else (observed - expected) / (1 - expected)
+
+
+def agreement(first: dict[str, Gold], second: dict[str, Gold]) -> Agreement:
+    """Compare two annotations over the documents both annotated."""
+    positions, pairs, facts = Score(), Score(), Score()
+    labels: list[tuple[str, str]] = []
+    both = [doc for doc in first if doc in second]
+    for doc in both:
+        a, b = first[doc], second[doc]
+        positions.add(b.positions, a.positions)
+        facts.add(b.facts, a.facts)
+        stance_a = {(p[0], p[1]): p[2] for p in a.positions}
+        stance_b = {(p[0], p[1]): p[2] for p in b.positions}
+        pairs.add(stance_b, stance_a)
+        for pair in sorted(set(stance_a) | set(stance_b)):
+            labels.append((stance_a.get(pair, "none"), stance_b.get(pair, "none")))
+    shared = [(a, b) for a, b in labels if "none" not in (a, b)]
+    same = sum(a == b for a, b in shared) / len(shared) if shared else 1.0
+    return Agreement(len(both), positions, pairs, same, _kappa(labels), facts)

@@ -23,6 +23,7 @@ class Document:
     source: str = ""
     url: str = ""
     published: date | None = None
+    genre: str = ""  # readout, transcript, agency_report, ... (corpus documents)
 
 
 def _date(value: str) -> date | None:
@@ -53,4 +54,5 @@ def parse_document(raw: str, doc_id: str = "") -> Document:
         source=header.get("source", ""),
         url=header.get("url", ""),
         published=_date(header.get("published", "")),
+        genre=header.get("genre", ""),
     )

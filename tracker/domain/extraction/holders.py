@@ -13,7 +13,7 @@ from tracker.domain.extraction.patterns import Match
 from tracker.domain.extraction.text import Sentence, quoted_spans
 from tracker.domain.extraction.vocabulary import Vocabulary
 
-_COORDINATION = re.compile(r"^\s*(?:,|and|,\s*and|&)\s*$")
+_COORDINATION = re.compile(r"^(?:['\u2019]s)?\s*(?:,|and|,\s*and|&|as well as)\s*$")
 _INFINITIVE = re.compile(r"\bto\s+(?:\w+\s+)?$")
 
 

@@ -22,6 +22,9 @@ _MODAL = re.compile(
     re.IGNORECASE,
 )
 _NOT_ONLY = re.compile(r"\bnot\s+only\b", re.IGNORECASE)
+_PERFORMATIVE = re.compile(r"^(?:announc|declar|proclaim)", re.IGNORECASE)
+# Between a verb and its direct object: determiners, numbers and adjectives, no clause.
+_OBJECT_GAP = re.compile(r"^\s*(?:(?:an?|the|its|his|their|our|new|\S+-day|\S+-hour|[\w-]+)\s+){0,3}$")
 _AGREE = re.compile(r"^agree", re.IGNORECASE)
 _WITH = re.compile(r"^\s*with\s+$", re.IGNORECASE)
 _COPULA = re.compile(r"^[\w\s'\u2019,-]*?\b(?:is|was|are|were|be|been)\b", re.IGNORECASE)
@@ -40,6 +43,7 @@ _IRREALIS = re.compile(
 )
 
 
+_WAIVED = re.compile(r"\b(?:without|no|free of)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _OWN_DUTY = re.compile(
     r"^but\b.*\b(?:we|I)\b", re.IGNORECASE | re.DOTALL
 )  # "but we must": no demand
@@ -135,6 +139,8 @@ def _stance(reading: Reading, cue: Match, mention: IssueMention) -> Stance | Non
     if cue.label == "reporting":
         between = reading.text[cue.end : mention.start]
         after = _post_predicate(reading, mention)
+        if after is None and _PERFORMATIVE.match(cue.text) and _OBJECT_GAP.match(between):
+            return Stance.SUPPORTS  # "declared a truce": the announcement is the act
         if after is None and not (
             _MODAL.search(between) or reading.ctx.vocab.negation.search(between)
         ):
@@ -221,22 +227,95 @@ def _cues_for(reading: Reading, mention: IssueMention) -> list[Match]:
     ][:1]
 
 
+# What ends the reach of a stance verb over what follows it: another clause begins.
+_CLAUSE_BREAK = re.compile(
+    r"[;:\u2014]|\b(?:but|while|whereas|because|although|though|which|who|whom|after|before|"
+    r"when|since|unless|if|whether|until)\b|,\s*(?:and|or|as)\b",
+    re.IGNORECASE,
+)
+_CHAIN_GAP_WORDS = 12
+_CONDITION_FOR = re.compile(r"^\s*(?:for|of|to)\b", re.IGNORECASE)  # "a precondition for a truce"
+_STANCE_LABELS = frozenset({"supports", "opposes", "proposal"})
+
+
+def _links(reading: Reading, outer: Match, inner: Match) -> bool:
+    """Whether `inner` stands inside what `outer` governs ("refused [to accept a truce]",
+    "agreed [to develop measures for implementing X's agreement to ...]")."""
+    between = reading.text[outer.end : inner.start]
+    return len(between.split()) <= _CHAIN_GAP_WORDS and not _CLAUSE_BREAK.search(between)
+
+
+def _chain(reading: Reading, nearest: Match, mention: IssueMention) -> list[Match]:
+    """The stance verbs that govern an issue, outermost first: each governs the next."""
+    chain = [nearest]
+    for cue in reversed([c for c in reading.cues if c.end <= nearest.start]):
+        if cue.label not in _STANCE_LABELS or _irrealis(reading, cue, mention):
+            break
+        if not _links(reading, cue, chain[-1]):
+            break
+        chain.append(cue)
+    return chain[::-1]
+
+
+def _level_polarity(reading: Reading, cue: Match, start: int, end: int) -> Stance:
+    base = _BASE[cue.label]
+    subject_end = reading.subject_ends.get(cue.start, max(0, cue.start - 25))
+    return _FLIP[base] if _negated(reading, max(start, subject_end), end) else base
+
+
+def _compose(outer: Stance, inner: Stance) -> Stance:
+    """Rejecting support is opposing; supporting opposition is opposing; and so on."""
+    if outer is Stance.OPPOSES:
+        return _FLIP[inner] if inner is not Stance.CONDITIONAL else Stance.OPPOSES
+    return inner
+
+
+def _chain_claims(reading: Reading, chain: list[Match], mention: IssueMention) -> list[Draft]:
+    """Each holder takes the stance of the outermost verb they are the subject of."""
+    for cue in chain:
+        holders_of(reading, cue)  # fills in each cue's subject, which negation scope needs
+    polarities = [
+        _level_polarity(
+            reading,
+            cue,
+            chain[i - 1].end if i else 0,
+            chain[i + 1].start if i + 1 < len(chain) else mention.start,
+        )
+        for i, cue in enumerate(chain)
+    ]
+    stances = list(polarities)
+    for i in range(len(chain) - 2, -1, -1):
+        stances[i] = _compose(polarities[i], stances[i + 1])
+    taken: dict[str, Stance] = {}
+    for cue, stance in zip(chain, stances, strict=True):
+        for actor in holders_of(reading, cue):
+            taken.setdefault(actor, stance)
+    if mention.inverse:
+        taken = {a: _FLIP[s] if s is not Stance.CONDITIONAL else s for a, s in taken.items()}
+    return [Draft(a, mention.issue, s, reading.sentence) for a, s in taken.items()]
+
+
 def _issue_claims(reading: Reading, mention: IssueMention) -> list[Draft]:
-    """The nearest stance cue before the issue decides; a proposal also passes to its acceptor."""
+    """The stance verbs that govern the issue decide, composed outermost first ("refused to
+    accept" opposes); a reporting verb decides only with a modal or a negation after it."""
     drafts = _passive(reading, mention)
     cues = _cues_for(reading, mention)
     if not cues and not drafts and (reading.own_statement or _attributed_after(reading, mention)):
         return _asserted(reading, mention)
-    for cue in reversed(cues):
-        if cue.label == "neutral" or _irrealis(reading, cue, mention):
-            break
-        names = holders_of(reading, cue)
-        stance = _stance(reading, cue, mention)
-        if stance is not None and names:
-            drafts += [Draft(a, mention.issue, stance, reading.sentence) for a in names]
-        if cue.label != "proposal":
-            break
-    return drafts
+    if not cues:
+        return drafts
+    nearest = cues[-1]
+    if nearest.label == "conditional" and not _CONDITION_FOR.match(
+        reading.text[nearest.end : mention.start]
+    ):
+        return drafts  # "only if weapons supplies stop": the issue is the condition itself
+    if nearest.label == "neutral" or _irrealis(reading, nearest, mention):
+        return drafts
+    if nearest.label == "reporting":
+        names = holders_of(reading, nearest)
+        stance = _stance(reading, nearest, mention)
+        return drafts + [Draft(a, mention.issue, stance, reading.sentence) for a in names if stance]
+    return drafts + _chain_claims(reading, _chain(reading, nearest, mention), mention)
 
 
 _PASSIVE = re.compile(
@@ -333,6 +412,8 @@ def _conditional(reading: Reading, drafts: list[Draft]) -> list[Draft]:
     for cue in found:
         if _irrealis(reading, cue) or _OWN_DUTY.match(cue.text):
             continue  # "asked whether ... in exchange for ...": the question's, not a condition
+        if _WAIVED.search(text[max(0, cue.start - 16) : cue.start]):
+            continue  # "talks without preconditions" is the opposite of a condition
         holders = set(holders_of(reading, cue))
         conditions = _conditions(text[cue.end :])
         drafts = [
