@@ -26,6 +26,7 @@ _PERFORMATIVE = re.compile(r"^(?:announc|declar|proclaim)", re.IGNORECASE)
 # Between a verb and its direct object: determiners, numbers and adjectives, no clause.
 _OBJECT_GAP = re.compile(r"^\s*(?:(?:an?|the|its|his|their|our|new|\S+-day|\S+-hour|[\w-]+)\s+){0,3}$")
 _AGREE = re.compile(r"^agree", re.IGNORECASE)
+_GRATITUDE = re.compile(r"^(?:thank|grateful|gratitude)", re.IGNORECASE)
 _WITH = re.compile(r"^\s*with\s+$", re.IGNORECASE)
 _COPULA = re.compile(r"^[\w\s'\u2019,-]*?\b(?:is|was|are|were|be|been)\b", re.IGNORECASE)
 _OBLIGATION = re.compile(
@@ -131,6 +132,10 @@ def _post_predicate(reading: Reading, mention: IssueMention) -> Stance | None:
     for cue in reading.ctx.vocab.cues.finditer(clause):
         if cue.label == "opposes" and _COPULA.match(clause[: cue.start]):
             return Stance.OPPOSES
+    wider = re.split(r"[;.!?]|\bbut\b", reading.text[mention.end : mention.end + 160])[0]
+    for verdict in reading.ctx.vocab.verdicts.finditer(wider):
+        if not reading.ctx.vocab.negation.search(wider[max(0, verdict.start - 12) : verdict.start]):
+            return Stance.OPPOSES  # "a temporary truce would only prolong the war"
     return None
 
 
@@ -198,6 +203,8 @@ def holders_of(reading: Reading, cue: Match) -> list[str]:
         )  # "X should agree" is not X agreeing
     elif mentions and _AGREE.match(cue.text):
         names += _agreement_partners(reading, cue, mentions)
+    if _GRATITUDE.match(cue.text):  # "thanked Trump for pushing for a swap": Trump's too
+        names += [a for m in reading.actors if cue.start < m.start < cue.end for a in m.actors]
     if not names and cue.label != "proposal":
         # "America's willingness to restore ...": an infinitive inherits its governor's holder
         earlier = [
@@ -381,7 +388,10 @@ def _asserted(reading: Reading, mention: IssueMention) -> list[Draft]:
         return []
     fake = Match("reporting", 0, 0, "")
     between = reading.text[: mention.start]
-    if not (_MODAL.search(between) or reading.ctx.vocab.negation.search(between)):
+    verdict = _post_predicate(reading, mention)
+    if verdict is None and not (
+        _MODAL.search(between) or reading.ctx.vocab.negation.search(between)
+    ):
         return []
     subjects = subject_of(
         reading.text,

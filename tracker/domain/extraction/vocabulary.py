@@ -135,6 +135,11 @@ class Vocabulary:
         return re.compile(rf"(?<!\w)(?:{words})(?!\w)|n't", re.IGNORECASE)
 
     @cached_property
+    def verdicts(self) -> PhraseSet:
+        """Verdicts against an issue said after it ("... would only prolong the war")."""
+        return phrase_set("verdict", self.lexicon.verdicts_against)
+
+    @cached_property
     def causative(self) -> PhraseSet:
         """Verbs that make their object's next verb someone else's wish."""
         return phrase_set("causative", self.lexicon.causative)
