@@ -130,7 +130,7 @@ def vocabulary(topic: TopicFile) -> Vocabulary:
     return Vocabulary(
         topic=topic.id,
         actors=tuple(
-            ActorSpec(i, a.name, a.kind, tuple(a.aliases), a.member_of, a.voice_of)
+            ActorSpec(i, a.name, a.kind, tuple(a.aliases), a.member_of, a.voice_of, tuple(a.people))
             for i, a in topic.actors.items()
         ),
         issues=tuple(
@@ -157,6 +157,8 @@ def vocabulary(topic: TopicFile) -> Vocabulary:
             neutral=tuple(cues.neutral),
         ),
         collectives=dict(topic.collectives),
+        anchors=tuple(topic.relevance.terms),
+        elsewhere=tuple(topic.relevance.elsewhere),
     )
 
 

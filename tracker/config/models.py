@@ -223,6 +223,9 @@ class RelevanceConfig(Strict):
     terms: list[Term] = Field(min_length=1)
     supporting: list[Term] = Field(default_factory=list)
     exclude: list[Term] = Field(default_factory=list)
+    # other conflicts and places: a sentence that names one of them and no term of this topic
+    # is about something else (Gaza's ceasefire is not Ukraine's)
+    elsewhere: list[Term] = Field(default_factory=list)
 
 
 def _regex(value: str) -> str:
@@ -246,6 +249,9 @@ class ActorConfig(Strict):
     name: str
     kind: Literal["person", "institution", "country", "group"] = "person"
     aliases: list[Phrase] = Field(min_length=1)
+    # people who speak for an institution or country ("Peskov" for the Kremlin): named like
+    # aliases, but "he" can refer to them and their reported words are their own
+    people: list[Phrase] = Field(default_factory=list)
     member_of: str | None = None
     voice_of: str | None = None
 

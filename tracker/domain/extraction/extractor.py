@@ -37,6 +37,8 @@ class RuleExtractor:
         seen: set[tuple[str, object]] = set()
         for sentence in sentences:
             drafts += sentence_positions(sentence, ctx)
+            if self.vocabulary.about_elsewhere(sentence.text):
+                continue  # "a complete ceasefire between Israel and Iran": another story's
             for fact in sentence_facts(
                 sentence, self.vocabulary.facts, document.published, document.id
             ):

@@ -27,7 +27,9 @@ class DocContext:
     countries: tuple[str, ...] = ()  # the countries most mentioned ("both sides")
     last_person: str | None = None  # what "he" refers to
     focus: tuple[str, ...] = ()  # what "this proposal" refers to
-    sentence_speakers: dict[int, str | None] = field(default_factory=dict)
+    # who speaks each sentence's quoted words, and whether that is a person
+    sentence_speakers: dict[int, tuple[str | None, bool]] = field(default_factory=dict)
+    speaker_person: bool = False  # the speaker line names a person (Peskov, not the Kremlin)
 
     @property
     def voice(self) -> str | None:
@@ -35,12 +37,13 @@ class DocContext:
         actor = self.vocab.actor(self.speaker) if self.speaker else None
         return (actor.voice_of or actor.id) if actor else None
 
-    def own_words(self, holder: str, speaker: str | None) -> str:
-        """A person's own words go to that person even when they say "Ukraine"."""
-        person = self.vocab.actor(speaker) if speaker else None
-        if person is not None and person.kind == "person" and person.member_of == holder:
-            return person.id
-        return holder
+    def own_words(self, holder: str, speaker: str | None, *, person: bool = False) -> str:
+        """A person's own words go to that person even when they say "Ukraine" (and
+        Peskov's "Russia is open to talks" is the Kremlin's, whose spokesman he is)."""
+        actor = self.vocab.actor(speaker) if speaker else None
+        if actor is None or actor.member_of != holder:
+            return holder
+        return actor.id if actor.kind == "person" or person else holder
 
 
 def document_context(vocab: Vocabulary, text: str, speaker_line: str) -> DocContext:
@@ -50,21 +53,27 @@ def document_context(vocab: Vocabulary, text: str, speaker_line: str) -> DocCont
     named_in_speaker = speaker_line.split("(", maxsplit=1)[0]
     speaker_ids = {m.label for m in vocab.actor_names.finditer(named_in_speaker)}
     speaker = next(iter(speaker_ids)) if len(speaker_ids) == 1 else None
+    speaker_person = speaker is not None and any(
+        m.text in vocab.person_names for m in vocab.actor_names.finditer(named_in_speaker)
+    )
     persons = [a for a, _ in Counter(n for n in named if kinds.get(n) == "person").most_common()]
     countries = [a for a, _ in Counter(n for n in named if kinds.get(n) == "country").most_common()]
     in_speaker = [a for a in speaker_ids if kinds.get(a) == "country"]
     if len(in_speaker) >= 2:  # a joint statement: "both sides" are its authors
         countries = in_speaker + [c for c in countries if c not in in_speaker]
-    return DocContext(vocab, speaker, tuple(persons), tuple(countries))
+    return DocContext(
+        vocab, speaker, tuple(persons), tuple(countries), speaker_person=speaker_person
+    )
 
 
 def quote_speaker(
     sentence: Sentence, actors: list[ActorMention], cues: list[Match], ctx: DocContext
-) -> str | None:
-    """Return who speaks the quoted words of a sentence: the attribution, else the speaker."""
+) -> tuple[str | None, bool]:
+    """Return who speaks the quoted words of a sentence (the attribution, else the speaker),
+    and whether that is a person."""
     spans = quoted_spans(sentence)
     if not spans:
-        return None
+        return None, False
 
     def inside(pos: int) -> bool:
         return any(a <= pos < b for a, b in spans)
@@ -74,38 +83,39 @@ def quote_speaker(
             outside = [a for a in actors if not inside(a.start) and a.kind != "first"]
             nearest = min(outside, key=lambda a: abs(a.start - cue.start), default=None)
             if nearest is not None and abs(nearest.start - cue.start) < 40:
-                return nearest.actors[0]
-    return (
-        ctx.sentence_speakers.get(sentence.index - 1)
-        if sentence.quoted and sentence.index
-        else ctx.speaker
-    )
+                return nearest.actors[0], nearest.person
+    if sentence.quoted and sentence.index:
+        return ctx.sentence_speakers.get(sentence.index - 1, (None, False))
+    return ctx.speaker, ctx.speaker_person
 
 
 def find_actors(sentence: Sentence, ctx: DocContext, speaker: str | None) -> list[ActorMention]:
     """Find actor mentions: names, collectives ("both leaders") and pronouns, resolved."""
     text, vocab = sentence.text, ctx.vocab
     found = [
-        ActorMention(m.start, m.end, (m.label,), "name") for m in vocab.actor_names.finditer(text)
+        ActorMention(m.start, m.end, (m.label,), "name", person=m.text in vocab.person_names)
+        for m in vocab.actor_names.finditer(text)
     ]
     for match in vocab.collective_names.finditer(text):
         group = ctx.principals[:2] if match.label == "persons" else ctx.countries[:2]
         if group:
             found.append(ActorMention(match.start, match.end, tuple(group), "collective"))
-    persons = {a.id for a in vocab.actors if a.kind == "person"}
     for match in vocab.pronouns.finditer(text):
         if any(m.start <= match.start < m.end for m in found):
             continue
-        earlier = [
-            m.actors[0]
-            for m in found
-            if m.kind == "name" and m.end <= match.start and m.actors[0] in persons
-        ]
+        earlier = [m.actors[0] for m in found if m.person and m.end <= match.start]
         third = earlier[-1] if earlier else ctx.last_person
         who = (speaker or ctx.speaker) if match.label.startswith("first") else third
         if who is not None:
-            found.append(ActorMention(match.start, match.end, (who,), match.label))
+            third = not match.label.startswith("first")
+            person = third or ctx.speaker_person or _is_person(vocab, who)
+            found.append(ActorMention(match.start, match.end, (who,), match.label, person=person))
     return sorted(found, key=lambda m: m.start)
+
+
+def _is_person(vocab: Vocabulary, actor_id: str) -> bool:
+    actor = vocab.actor(actor_id)
+    return actor is not None and actor.kind == "person"
 
 
 def _object_of_causative(text: str, mention: ActorMention, cue: Match, vocab: Vocabulary) -> bool:

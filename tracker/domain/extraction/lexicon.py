@@ -43,6 +43,9 @@ SUPPORTS = (
     "the need to",
     "need to",
     "need for",
+    "need",
+    "needs",
+    "needed",
     "importance of",
     "wish*",
     "aim* to",
@@ -77,6 +80,10 @@ SUPPORTS = (
     "work* toward*",
     "work* towards",
     "secure",
+    "secures",
+    "secured",
+    "securing",
+    "effort* to|toward*|towards",
     "achieve",
     "reach* an agreement on",
     "push* for",
@@ -189,6 +196,16 @@ VERDICTS_AGAINST = (
     "not going to happen",
     "won't happen",
     "is over",
+    "harm*",
+    "damage*",
+    "would not change",
+    "will not change",
+    "won't change",
+    "escalat*",
+    "destructive",
+    "dangerous",
+    "provocation",
+    "provocative",
 )
 # Phrases that make support conditional on something beyond reciprocity.
 CONDITIONAL = (
@@ -228,6 +245,10 @@ RECIPROCAL = (
 )
 # Verbs that report speech or belief: the holder is their subject when no stance verb is.
 REPORTING = (
+    "inform* ... that",
+    "told ... that",
+    "assur* ... that",
+    "assur*",
     "said",
     "says",
     "say",

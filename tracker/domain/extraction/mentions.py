@@ -29,6 +29,7 @@ class ActorMention:
     end: int
     actors: tuple[str, ...]
     kind: str  # name | first | third | collective | passive
+    person: bool = False  # names a person ("Peskov", "he"), not an institution or a country
 
     def possessive(self, text: str) -> bool:
         """Return whether the mention is a possessive ("our", "his", "Trump's")."""

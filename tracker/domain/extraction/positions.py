@@ -24,7 +24,9 @@ _MODAL = re.compile(
 _NOT_ONLY = re.compile(r"\bnot\s+only\b", re.IGNORECASE)
 _PERFORMATIVE = re.compile(r"^(?:announc|declar|proclaim)", re.IGNORECASE)
 # Between a verb and its direct object: determiners, numbers and adjectives, no clause.
-_OBJECT_GAP = re.compile(r"^\s*(?:(?:an?|the|its|his|their|our|new|\S+-day|\S+-hour|[\w-]+)\s+){0,3}$")
+_OBJECT_GAP = re.compile(
+    r"^\s*(?:(?:an?|the|its|his|their|our|new|\S+-day|\S+-hour|[\w-]+)\s+){0,3}$"
+)
 _AGREE = re.compile(r"^agree", re.IGNORECASE)
 _GRATITUDE = re.compile(r"^(?:thank|grateful|gratitude)", re.IGNORECASE)
 _WITH = re.compile(r"^\s*with\s+$", re.IGNORECASE)
@@ -95,6 +97,8 @@ class Reading:
     speaker: str | None
     actors: list[ActorMention]
     cues: list[Match]
+    speaker_person: bool = False  # the quoted words are a person's (Peskov's, not the Kremlin's)
+    attribution: str | None = None  # "..., Peskov said": the person the sentence ends by naming
     holders: dict[int, list[str]] = field(default_factory=dict)  # cue start -> its holders
     subject_ends: dict[int, int] = field(default_factory=dict)  # cue start -> end of its subject
 
@@ -105,14 +109,21 @@ class Reading:
 
     def own(self, actor: str, reporter: str | None = None) -> str:
         """Map "Ukraine" in Zelenskiy's own (or reported) words to Zelenskiy."""
-        return self.ctx.own_words(actor, reporter or self.speaker or self.ctx.speaker)
+        reporter = reporter or self.attribution
+        if reporter:
+            return self.ctx.own_words(actor, reporter, person=True)
+        if self.speaker:
+            return self.ctx.own_words(actor, self.speaker, person=self.speaker_person)
+        return self.ctx.own_words(actor, self.ctx.speaker, person=self.ctx.speaker_person)
 
     @property
     def own_statement(self) -> bool:
         """Return whether the sentence is a person's own words (their statement, or a quote)."""
-        who = self.speaker or self.ctx.speaker
-        actor = self.ctx.vocab.actor(who) if who else None
-        return actor is not None and actor.kind == "person"
+        if self.speaker:
+            actor = self.ctx.vocab.actor(self.speaker)
+            return self.speaker_person or (actor is not None and actor.kind == "person")
+        actor = self.ctx.vocab.actor(self.ctx.speaker) if self.ctx.speaker else None
+        return self.ctx.speaker_person or (actor is not None and actor.kind == "person")
 
     def default_holder(self) -> list[str]:
         """Whose stance an impersonal sentence states: its quoted speaker, or the voice."""
@@ -181,9 +192,11 @@ def _reporter(reading: Reading, cue: Match) -> str | None:
     for earlier in reversed(
         [c for c in reading.cues if c.end <= cue.start and c.label == "reporting"]
     ):
-        names = holders_of(reading, earlier)
-        actor = reading.ctx.vocab.actor(names[0]) if len(names) == 1 else None
-        return actor.id if actor is not None and actor.kind == "person" else None
+        ctx = reading.ctx
+        subjects = subject_of(reading.text, reading.actors, earlier, ctx.vocab, reading.cues)
+        if len(subjects) == 1 and len(subjects[0].actors) == 1 and subjects[0].person:
+            return subjects[0].actors[0]
+        return None
     return None
 
 
@@ -450,15 +463,33 @@ def _pronoun_objects(reading: Reading) -> list[IssueMention]:
 def _read(sentence: Sentence, ctx: DocContext) -> Reading:
     cues = find_cues(sentence.text, ctx.vocab)
     actors = find_actors(sentence, ctx, None)
-    speaker = quote_speaker(sentence, actors, cues, ctx)
-    ctx.sentence_speakers[sentence.index] = speaker
+    speaker, person = quote_speaker(sentence, actors, cues, ctx)
+    ctx.sentence_speakers[sentence.index] = (speaker, person)
     if speaker is not None:
         actors = find_actors(sentence, ctx, speaker)
     # "United States" is no "states": a cue inside a name is part of the name
     cues = [
         c for c in cues if not any(a.kind == "name" and a.start <= c.start < a.end for a in actors)
     ]
-    return Reading(sentence, ctx, speaker, actors, cues)
+    return Reading(
+        sentence, ctx, speaker, actors, cues, person, _attribution(sentence, actors, cues)
+    )
+
+
+def _attribution(sentence: Sentence, actors: list[ActorMention], cues: list[Match]) -> str | None:
+    """ "Russia will not negotiate, Peskov said." / "..., said Peskov": the person named."""
+    text = sentence.text
+    for cue in reversed([c for c in cues if c.label == "reporting"]):
+        comma = text.rfind(",", 0, cue.start)
+        if comma < 0 or len(text[cue.end :].split()) > 12:
+            return None
+        near = [
+            a
+            for a in actors
+            if a.person and len(a.actors) == 1 and comma < a.start and a.end <= cue.end + 40
+        ]
+        return near[0].actors[0] if near else None
+    return None
 
 
 def sentence_positions(sentence: Sentence, ctx: DocContext) -> list[Draft]:
@@ -466,15 +497,12 @@ def sentence_positions(sentence: Sentence, ctx: DocContext) -> list[Draft]:
     reading = _read(sentence, ctx)
     issues = find_issues(sentence.text, ctx.vocab, ctx.focus) + _pronoun_objects(reading)
     drafts: list[Draft] = []
-    if not sentence.question:  # a question states no position (its premises may be conditions)
+    elsewhere = ctx.vocab.about_elsewhere(sentence.text)
+    if not sentence.question and not elsewhere:  # a question states no position
         for mention in issues:
             drafts += _issue_claims(reading, mention)
         drafts = _conditional(reading, drafts)
-    persons = [
-        m.actors[0]
-        for m in reading.actors
-        if m.kind == "name" and (a := ctx.vocab.actor(m.actors[0])) and a.kind == "person"
-    ]
+    persons = [m.actors[0] for m in reading.actors if m.kind == "name" and m.person]
     if persons:
         ctx.last_person = persons[0]
     named = [m.issue for m in issues if not m.anaphoric]

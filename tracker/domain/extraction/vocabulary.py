@@ -26,6 +26,11 @@ class ActorSpec:
     aliases: tuple[str, ...] = ()
     member_of: str | None = None  # the country a person or institution belongs to
     voice_of: str | None = None  # whose position an impersonal statement by this speaker is
+    people: tuple[str, ...] = ()  # names of people who speak for it ("Peskov" for the Kremlin)
+
+    def names(self) -> tuple[str, ...]:
+        """Return every name the actor is found by: its aliases and its people."""
+        return self.aliases + self.people
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,8 @@ class Vocabulary:
     lexicon: Lexicon = field(default_factory=Lexicon)
     # phrases naming several actors at once -> "persons" (the leaders) or "countries" (the sides)
     collectives: dict[str, str] = field(default_factory=dict)
+    anchors: tuple[str, ...] = ()  # terms that place a sentence in this topic ("Ukrain*")
+    elsewhere: tuple[str, ...] = ()  # terms that place it in another story ("Gaza")
 
     def actor(self, actor_id: str) -> ActorSpec | None:
         """Return an actor by id."""
@@ -75,9 +82,16 @@ class Vocabulary:
             return [alias, "The" + alias[3:]] if alias.startswith("the ") else [alias]
 
         return PhraseSet(
-            ((a.id, v) for a in self.actors for alias in a.aliases for v in variants(alias)),
+            ((a.id, v) for a in self.actors for alias in a.names() for v in variants(alias)),
             case_sensitive=True,
         )
+
+    @cached_property
+    def person_names(self) -> frozenset[str]:
+        """The names that name a person: a person's aliases, and an institution's people."""
+        names = [n for a in self.actors if a.kind == "person" for n in a.aliases]
+        names += [n for a in self.actors for n in a.people]
+        return frozenset(names + ["The" + n[3:] for n in names if n.startswith("the ")])
 
     @cached_property
     def pronouns(self) -> PhraseSet:
@@ -148,6 +162,24 @@ class Vocabulary:
     def anaphora(self) -> PhraseSet:
         """Phrases referring back to the last issue."""
         return phrase_set("anaphora", self.lexicon.issue_anaphora)
+
+    @cached_property
+    def anchor_terms(self) -> PhraseSet:
+        """The topic's own terms, and every actor's name."""
+        names = [("anchor", t) for t in self.anchors]
+        names += [("anchor", n) for a in self.actors if a.kind == "country" for n in a.names()]
+        return PhraseSet(names)
+
+    @cached_property
+    def elsewhere_terms(self) -> PhraseSet:
+        """Names of other stories."""
+        return phrase_set("elsewhere", self.elsewhere)
+
+    def about_elsewhere(self, text: str) -> bool:
+        """Whether a sentence is about another story: it names one, and nothing of this one."""
+        return (
+            self.elsewhere_terms.search(text) is not None and self.anchor_terms.search(text) is None
+        )
 
     def speaker_actor(self, speaker: str) -> ActorSpec | None:
         """Return the actor a document's `speaker:` line names (first alias found)."""
