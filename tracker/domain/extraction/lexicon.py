@@ -102,6 +102,11 @@ SUPPORTS = (
     "interested in",
     "counting on",
     "priority",
+    "continu*",
+    "sign",
+    "signs",
+    "signed",
+    "signing",
 )
 # Verbs and phrases by which a holder rejects what follows.
 OPPOSES = (
@@ -164,6 +169,10 @@ OPPOSES = (
     "cut* ... off",
     "wind* down",
     "terminate*",
+    "abandon*",
+    "walk* away from",
+    "pull* out of",
+    "withdr* from",
 )
 # Said of an issue after it names it, a verdict against it ("a truce would only prolong the
 # war"): read only after the issue, never as a verb before one ("prolong the truce").
@@ -246,6 +255,9 @@ RECIPROCAL = (
 # Verbs that report speech or belief: the holder is their subject when no stance verb is.
 REPORTING = (
     "inform* ... that",
+    "claim*",
+    "assert*",
+    "contend*",
     "told ... that",
     "assur* ... that",
     "assur*",
@@ -314,6 +326,7 @@ NEGATION = (
     "decline to",
     "failed to",
     "fails to",
+    "less",
 )
 # Verbs that make their object actor's next verb irrealis: "get Putin to agree" is Trump's wish.
 CAUSATIVE = (

@@ -46,6 +46,10 @@ _IRREALIS = re.compile(
 )
 
 
+_IF_THEN = re.compile(
+    r"^\W*(?:if|unless|once|as soon as)\b(?P<condition>[^,;:]{3,200}),\s*(?:then\s+)?",
+    re.IGNORECASE,
+)
 _WAIVED = re.compile(r"\b(?:without|no|free of)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _OWN_DUTY = re.compile(
     r"^but\b.*\b(?:we|I)\b", re.IGNORECASE | re.DOTALL
@@ -237,6 +241,11 @@ def _cues_for(reading: Reading, mention: IssueMention) -> list[Match]:
         for c in reading.cues
         if c.end <= mention.start and not (c.start < mention.end and c.end > mention.start)
     ]
+    supposed = _IF_THEN.match(reading.text)
+    if supposed and mention.start >= supposed.end():  # "If X agrees, [then] Y": not Y's verb
+        before = [c for c in before if c.start >= supposed.end()]
+    # "... but Ukraine's ceasefire": a new clause, out of the reach of the verbs before it
+    before = [c for c in before if not _MENTION_BREAK.search(reading.text[c.end : mention.start])]
     if before or not mention.anaphoric:
         return before
     text = reading.text
@@ -254,6 +263,7 @@ _CLAUSE_BREAK = re.compile(
     re.IGNORECASE,
 )
 _CHAIN_GAP_WORDS = 12
+_MENTION_BREAK = re.compile(r";|\b(?:but|while|whereas|then)\b|,\s*(?:and|then)\b", re.IGNORECASE)
 _CONDITION_FOR = re.compile(r"^\s*(?:for|of|to)\b", re.IGNORECASE)  # "a precondition for a truce"
 _STANCE_LABELS = frozenset({"supports", "opposes", "proposal"})
 
@@ -401,6 +411,17 @@ def _asserted(reading: Reading, mention: IssueMention) -> list[Draft]:
         return []
     fake = Match("reporting", 0, 0, "")
     between = reading.text[: mention.start]
+    supposed = _IF_THEN.match(reading.text)
+    if supposed and mention.start >= supposed.end():
+        # "If Ukraine withdraws its troops, then hostilities will cease": the speaker's terms
+        condition = supposed.group("condition").strip()
+        reciprocal = reading.ctx.vocab.reciprocal.search(condition) is not None
+        stance = Stance.SUPPORTS if reciprocal else Stance.CONDITIONAL
+        conditions = () if reciprocal else (condition,)
+        return [
+            Draft(a, mention.issue, stance, reading.sentence, conditions)
+            for a in reading.default_holder()
+        ]
     verdict = _post_predicate(reading, mention)
     if verdict is None and not (
         _MODAL.search(between) or reading.ctx.vocab.negation.search(between)
@@ -432,6 +453,15 @@ def _conditional(reading: Reading, drafts: list[Draft]) -> list[Draft]:
         c.text.lower() in {"condition", "conditions"} for c in found
     ):
         return drafts
+    supposed = _IF_THEN.match(text)
+    if supposed and not vocab.reciprocal.search(supposed.group("condition")):
+        condition = supposed.group("condition").strip()
+        drafts = [
+            Draft(d.actor, d.issue, Stance.CONDITIONAL, d.sentence, d.conditions or (condition,))
+            if d.stance is Stance.SUPPORTS
+            else d
+            for d in drafts
+        ]
     for cue in found:
         if _irrealis(reading, cue) or _OWN_DUTY.match(cue.text):
             continue  # "asked whether ... in exchange for ...": the question's, not a condition

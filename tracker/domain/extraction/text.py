@@ -13,8 +13,11 @@ _ABBREVIATIONS = frozenset(
 )
 # A sentence ends at . ! ? (or …) followed by space and an upper-case letter, digit or quote,
 # and at line breaks that end a line of its own (see _line_break_ends_sentence).
+# ... and where scraping glued two sentences together ("drones.Zelensky said"): a lower-case
+# word, its full stop and quote, then a capitalised word, with no space between.
 _BOUNDARY = re.compile(
     r"(?<=[.!?\u2026])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9@])|\n+"
+    r"|(?<=[a-z]{2}[.!?])[\"\u201d\u2019]?(?=[A-Z][a-z])"
 )
 _LINE_END = '.!?:;"\u201d\u2019\u2026)]'
 _LINE_START = '"\u201c\u00ab([-*\u2022'
