@@ -14,7 +14,7 @@ from tracker.cli.base import JsonFlag, app, fail, wiring
 from tracker.cli.output import table
 from tracker.config.errors import ConfigError
 from tracker.config.loader import Config, load_config
-from tracker.domain.evaluation import Report, Score, split, subset
+from tracker.domain.evaluation import Band, Report, Score, calibration, split, subset
 from tracker.domain.evaluation import agreement as compare
 from tracker.domain.extraction.document import parse_document
 from tracker.domain.extraction.extractor import RuleExtractor
@@ -106,25 +106,41 @@ def _print_totals(report: Report) -> None:
     typer.echo("  " + _line(f"facts ({facts.tp + facts.fn} annotated)", facts))
 
 
-def _parts(evaluated: Evaluated, cut: date | None) -> dict[str, Report]:
+def _parts(evaluated: Evaluated, cut: date | None) -> dict[str, list[str]]:
     metas = evaluated.documents
     dates = sorted(m.published for m in metas.values() if m.published)
     chosen = cut or (dates[len(dates) // 2] if dates else date.min)
     parts = split(metas.values(), chosen)
-    report = evaluated.report
     named = {
-        f"tuned on: published before {chosen}": subset(report, parts.tuned),
-        f"held apart by time: published from {chosen}": subset(report, parts.later),
-        "held apart by publisher: sites with no document before the cut": subset(
-            report, parts.other_sites
-        ),
-        "held apart (by time or publisher)": subset(report, parts.held),
-        "whole corpus": report,
+        f"tuned on: published before {chosen}": list(parts.tuned),
+        f"held apart by time: published from {chosen}": list(parts.later),
+        "held apart by publisher: sites with no document before the cut": list(parts.other_sites),
+        "held apart (by time or publisher)": list(parts.held),
+        "whole corpus": list(metas),
     }
-    genres = sorted({m.genre for m in metas.values() if m.genre})
-    for genre in genres:
-        named[f"genre {genre}"] = subset(report, [n for n, m in metas.items() if m.genre == genre])
+    for genre in sorted({m.genre for m in metas.values() if m.genre}):
+        named[f"genre {genre}"] = [n for n, m in metas.items() if m.genre == genre]
     return named
+
+
+def _bands(evaluated: Evaluated, names: list[str], kind: str) -> list[Band]:
+    return calibration(g for n in names for g in evaluated.grades[n][kind])
+
+
+def _bands_json(bands: list[Band]) -> list[dict[str, float | int]]:
+    return [
+        {"low": b.low, "high": min(b.high, 1.0), "claims": b.claims, "precision": b.precision}
+        for b in bands
+    ]
+
+
+def _print_bands(bands: list[Band]) -> None:
+    cells = [
+        f"{b.low:.1f}-{min(b.high, 1.0):.1f}: {b.precision:.2f} of {b.claims}"
+        for b in bands
+        if b.claims
+    ]
+    typer.echo("  calibration (position precision by confidence): " + "; ".join(cells))
 
 
 def _score_json(score: Score) -> dict[str, float | int]:
@@ -180,19 +196,22 @@ def evaluate(
             "facts": _score_json(report.facts),
             "splits": {
                 name: {
-                    "documents": len(part.documents),
-                    "positions": _score_json(part.positions),
-                    "facts": _score_json(part.facts),
+                    "documents": len(names),
+                    "positions": _score_json(subset(report, names).positions),
+                    "facts": _score_json(subset(report, names).facts),
+                    "calibration": _bands_json(_bands(evaluated, names, "positions")),
                 }
-                for name, part in parts.items()
+                for name, names in parts.items()
             },
         }
         typer.echo(json.dumps(body))
     else:
         _print_report(report, documents=documents)
-        for name, part in parts.items():
-            typer.echo(f"\n{name} ({len(part.documents)} documents)")
-            _print_totals(part)
+        for name, names in parts.items():
+            typer.echo(f"\n{name} ({len(names)} documents)")
+            _print_totals(subset(report, names))
+            if not name.startswith("genre"):
+                _print_bands(_bands(evaluated, names, "positions"))
     if min(report.positions.f1, report.facts.f1) < fail_under:
         raise typer.Exit(1)
 

@@ -157,7 +157,7 @@ def vocabulary(topic: TopicFile) -> Vocabulary:
             neutral=tuple(cues.neutral),
         ),
         collectives=dict(topic.collectives),
-        anchors=tuple(topic.relevance.terms),
+        anchors=tuple(topic.relevance.terms + topic.relevance.anchors),
         elsewhere=tuple(topic.relevance.elsewhere),
     )
 

@@ -226,6 +226,7 @@ class RelevanceConfig(Strict):
     # other conflicts and places: a sentence that names one of them and no term of this topic
     # is about something else (Gaza's ceasefire is not Ukraine's)
     elsewhere: list[Term] = Field(default_factory=list)
+    anchors: list[Term] = Field(default_factory=list)  # place a sentence here, besides `terms`
 
 
 def _regex(value: str) -> str:

@@ -44,6 +44,7 @@ class PositionClaim:
     evidence: Evidence
     conditions: tuple[str, ...] = ()
     confidence: float = 0.7
+    basis: str = ""  # how it was read: a stance verb with its subject, a report, an assertion ...
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -59,6 +60,7 @@ class PositionClaim:
             "conditions": list(self.conditions),
             "evidence": self.evidence.to_json(),
             "confidence": round(self.confidence, 2),
+            "basis": self.basis,
         }
 
 

@@ -204,3 +204,48 @@ def agreement(first: dict[str, Gold], second: dict[str, Gold]) -> Agreement:
     shared = [(a, b) for a, b in labels if "none" not in (a, b)]
     same = sum(a == b for a, b in shared) / len(shared) if shared else 1.0
     return Agreement(len(both), positions, pairs, same, _kappa(labels), facts)
+
+
+CONFIDENCE_BANDS = ((0.0, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 1.01))
+
+
+@dataclass(frozen=True)
+class Band:
+    """Claims whose confidence falls in [low, high), and how many of them were right."""
+
+    low: float
+    high: float
+    claims: int
+    correct: int
+
+    @property
+    def precision(self) -> float:
+        """Return the share of the band's claims that the annotations hold."""
+        return self.correct / self.claims if self.claims else 0.0
+
+
+Grades = dict[str, list[tuple[float, bool]]]
+
+
+def graded(extraction: Extraction, expected: Gold) -> Grades:
+    """Return each predicted claim's confidence and whether the annotations hold it."""
+    return {
+        "positions": [(p.confidence, p.key in expected.positions) for p in extraction.positions],
+        "facts": [
+            (f.confidence, fact_key(f.key, f.value) in expected.facts) for f in extraction.facts
+        ],
+    }
+
+
+def calibration(grades: Iterable[tuple[float, bool]]) -> list[Band]:
+    """Return precision per confidence band: a well calibrated extractor's rises with it."""
+    pairs = list(grades)
+    return [
+        Band(
+            low,
+            high,
+            sum(low <= c < high for c, _ in pairs),
+            sum(low <= c < high and ok for c, ok in pairs),
+        )
+        for low, high in CONFIDENCE_BANDS
+    ]

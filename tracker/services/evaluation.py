@@ -8,7 +8,16 @@ from typing import Any
 
 import yaml
 
-from tracker.domain.evaluation import DocMeta, Gold, Report, evaluate, fact_key, site_of
+from tracker.domain.evaluation import (
+    DocMeta,
+    Gold,
+    Grades,
+    Report,
+    evaluate,
+    fact_key,
+    graded,
+    site_of,
+)
 from tracker.domain.extraction.document import Document, parse_document
 from tracker.domain.extraction.extractor import Extractor
 
@@ -23,6 +32,8 @@ class Evaluated:
 
     report: Report
     documents: dict[str, DocMeta]
+    # per document: each position claim's confidence and whether it was right
+    grades: dict[str, Grades]
 
 
 def _entries(path: Path) -> list[tuple[Path, Any]]:
@@ -85,4 +96,5 @@ def run_evaluation(extractor: Extractor, directory: Path, annotations: Path) -> 
         document = parse_document(raw, name)
         predictions[name] = extractor.extract(document)
         metas[name] = _meta(document)
-    return Evaluated(evaluate(predictions, gold), metas)
+    grades = {name: graded(predictions[name], gold[name]) for name in gold}
+    return Evaluated(evaluate(predictions, gold), metas, grades)

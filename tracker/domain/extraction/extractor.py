@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
 from tracker.domain.claims import Extraction, FactClaim
@@ -12,6 +13,23 @@ from tracker.domain.extraction.mentions import find_issues
 from tracker.domain.extraction.positions import Draft, merge, sentence_positions
 from tracker.domain.extraction.text import split_sentences
 from tracker.domain.extraction.vocabulary import Vocabulary
+
+
+_PLAN_WORDS = re.compile(
+    r"\b(?:plan|draft|framework|memorandum|proposals?|points?|roadmap)\b", re.IGNORECASE
+)
+_POINT = re.compile(r"^[ \t]*(?:\d{1,2}|[a-z])[.)][ \t]+\S.*$", re.MULTILINE)
+_MIN_POINTS = 3
+
+
+def plan_points(document: Document, text: str) -> list[tuple[int, int]]:
+    """The numbered points of a plan's text: what its author proposes, whoever they name.
+
+    A document is a plan when its speaker line or title calls it one ("US draft 28-point
+    peace plan") and it has numbered points."""
+    points = [m.span() for m in _POINT.finditer(text)]
+    named = _PLAN_WORDS.search(f"{document.speaker} {document.title}")
+    return points if named and len(points) >= _MIN_POINTS else []
 
 
 class Extractor(Protocol):
@@ -32,11 +50,13 @@ class RuleExtractor:
         sentences = split_sentences(text)
         ctx = document_context(self.vocabulary, text, document.speaker)
         ctx.focus = self._dominant_issue(text)
+        points = plan_points(document, text) if ctx.voice else []
         drafts: list[Draft] = []
         facts: list[FactClaim] = []
         seen: set[tuple[str, object]] = set()
         for sentence in sentences:
-            drafts += sentence_positions(sentence, ctx)
+            in_point = any(a <= sentence.start < b for a, b in points)
+            drafts += sentence_positions(sentence, ctx, proposed=in_point)
             if self.vocabulary.about_elsewhere(sentence.text):
                 continue  # "a complete ceasefire between Israel and Iran": another story's
             for fact in sentence_facts(

@@ -165,10 +165,8 @@ class Vocabulary:
 
     @cached_property
     def anchor_terms(self) -> PhraseSet:
-        """The topic's own terms, and every actor's name."""
-        names = [("anchor", t) for t in self.anchors]
-        names += [("anchor", n) for a in self.actors if a.kind == "country" for n in a.names()]
-        return PhraseSet(names)
+        """The topic's own terms."""
+        return phrase_set("anchor", self.anchors)
 
     @cached_property
     def elsewhere_terms(self) -> PhraseSet:
