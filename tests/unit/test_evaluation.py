@@ -12,16 +12,18 @@ from tracker.services.evaluation import run_evaluation
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "corpus"
-# Measured when this floor was set: positions F1 0.99, facts F1 0.97. Raise it as rules improve.
-POSITIONS_FLOOR = 0.97
-FACTS_FLOOR = 0.95
+# Measured on the 37 documents of annotations/2025-spring.yaml when this floor was set:
+# positions F1 0.70, facts F1 0.93 (structural fact rules). Raise it as rules improve.
+POSITIONS_FLOOR = 0.70
+FACTS_FLOOR = 0.92
 
 
 def test_corpus_scores_stay_above_the_floor():
     """On the annotated corpus, positions and facts F1 stay at or above their floors."""
     extractor = RuleExtractor(load_config(ROOT / "config").vocabularies["ukraine-ceasefire"])
-    report = run_evaluation(extractor, CORPUS / "docs", CORPUS / "annotations.yaml")
-    assert len(report.documents) == 13
+    annotations = CORPUS / "annotations" / "2025-spring.yaml"
+    report = run_evaluation(extractor, CORPUS / "docs", annotations)
+    assert len(report.documents) == 37
     assert report.positions.f1 >= POSITIONS_FLOOR, report.positions.misses + report.positions.extras
     assert report.facts.f1 >= FACTS_FLOOR, report.facts.misses + report.facts.extras
 

@@ -6,7 +6,7 @@ from typing import Protocol
 
 from tracker.domain.claims import Extraction, FactClaim
 from tracker.domain.extraction.document import Document
-from tracker.domain.extraction.facts import sentence_facts
+from tracker.domain.extraction.facts import document_contexts, sentence_facts
 from tracker.domain.extraction.holders import document_context
 from tracker.domain.extraction.mentions import find_issues
 from tracker.domain.extraction.positions import Draft, merge, sentence_positions
@@ -35,10 +35,12 @@ class RuleExtractor:
         drafts: list[Draft] = []
         facts: list[FactClaim] = []
         seen: set[tuple[str, object]] = set()
+        specs = self.vocabulary.facts
+        in_document = document_contexts(specs, f"{document.speaker}\n{text}")
         for sentence in sentences:
             drafts += sentence_positions(sentence, ctx)
             for fact in sentence_facts(
-                sentence, self.vocabulary.facts, document.published, document.id
+                sentence, specs, document.published, document.id, in_document
             ):
                 if (fact.key, fact.value) not in seen:
                     seen.add((fact.key, fact.value))
