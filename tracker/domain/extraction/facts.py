@@ -9,7 +9,8 @@ from functools import cache
 
 from tracker.domain.claims import Evidence, FactClaim, FactValue
 from tracker.domain.extraction.numbers import NUMBER, as_int_if_whole, parse_fraction, parse_number
-from tracker.domain.extraction.rules import Clause, phrases as _phrases, read_rule
+from tracker.domain.extraction.rules import Clause, read_rule
+from tracker.domain.extraction.rules import phrases as _phrases
 from tracker.domain.extraction.text import Sentence
 from tracker.domain.extraction.vocabulary import FactSpec
 

@@ -23,7 +23,7 @@ Every rule also needs one phrase of each `requires` group somewhere in the claus
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cache, cached_property
 
@@ -93,7 +93,6 @@ class Clause:
 
     text: str
     published: date | None
-    _cache: dict[str, object] = field(default_factory=dict)
 
     @cached_property
     def quantities(self) -> list[Quantity]:
@@ -135,20 +134,52 @@ def _tied(text: str, start: int, end: int, anchors: tuple[str, ...], window: int
 
 
 def _excluded(spec: FactSpec, text: str, start: int, end: int) -> bool:
-    if spec.not_before:
-        before = re.compile(rf"(?:{phrases(spec.not_before).pattern}){_BETWEEN}\W*$", re.I)
-        if before.search(text[max(0, start - 60) : start]):
-            return True
-    if spec.not_after:
-        after = re.compile(rf"^[\s-]*(?:{phrases(spec.not_after).pattern})", re.I)
-        if after.search(text[end:]):
-            return True
-    return False
+    if spec.not_before and _before(spec.not_before).search(text[max(0, start - 60) : start]):
+        return True
+    return bool(spec.not_after and _after(spec.not_after).match(text, end))
+
+
+@cache
+def _before(items: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(rf"(?:{phrases(items).pattern}){_BETWEEN}\W*$", re.IGNORECASE)
+
+
+@cache
+def _after(items: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(rf"[\s-]*(?:{phrases(items).pattern})", re.IGNORECASE)
+
+
+@cache
+def _noun(anchors: tuple[str, ...], window: int) -> re.Pattern[str]:
+    """A number's head noun after up to `window` modifiers ("5,000 young soldiers")."""
+    return re.compile(
+        rf"(?:[\s-]+[\w'\u2019-]+){{0,{window}}}?[\s-]+(?:{phrases(anchors).pattern})",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def _of(anchors: tuple[str, ...]) -> re.Pattern[str]:
+    """ "of" and the whole a share is part of ("of Ukraine", "of the country")."""
+    return re.compile(rf"\s+of\s+(?:\w+\s+){{0,2}}?(?:{phrases(anchors).pattern})", re.IGNORECASE)
+
+
+@cache
+def _object(objects: tuple[str, ...]) -> re.Pattern[str]:
+    """What a stopping verb stops, after up to two words ("cease any strikes")."""
+    return re.compile(
+        rf"(?:[\s-]+[\w'\u2019]+){{0,2}}?[\s-]+(?:{phrases(objects).pattern})", re.IGNORECASE
+    )
+
+
+_PAIR = re.compile(r"(?:[\s-]+[\w'\u2019]+){0,8}?[\s-]+for[\s-]+|[\s-]*for[\s-]+|-for-")
 
 
 _BETWEEN = r"(?:\W+(?:the|a|an|next|coming|following|first|last|past))*"
 # "not only in the Black Sea, but ...": a term after these is not the ceasefire's scope
-_NOT_THIS = re.compile(r"(?<!\w)(?:not\s+only|not\s+just|beyond|except|excluding)\W+(?:\w+\W+){0,2}$", re.I)
+_NOT_THIS = re.compile(
+    r"(?<!\w)(?:not\s+only|not\s+just|beyond|except|excluding)\W+(?:\w+\W+){0,2}$", re.IGNORECASE
+)
 
 
 def _number(value: float) -> FactValue:
@@ -179,9 +210,7 @@ def _durations(spec: FactSpec, clause: Clause) -> list[Hit]:
 
 
 def _near(spec: FactSpec, text: str, start: int, end: int) -> bool:
-    return all(
-        _tied(text, start, end, group, spec.window) for group in spec.qualifiers if group
-    )
+    return all(_tied(text, start, end, group, spec.window) for group in spec.qualifiers if group)
 
 
 def _counts(spec: FactSpec, clause: Clause) -> list[Hit]:
@@ -189,19 +218,12 @@ def _counts(spec: FactSpec, clause: Clause) -> list[Hit]:
     out: list[Hit] = []
     numbers = [q for q in clause.quantities if not q.is_range and q.value >= 1]
     starts = {q.start: q for q in numbers}
-    noun = (
-        re.compile(
-            rf"(?:[\s-]+[\w'\u2019-]+){{0,{spec.window}}}?[\s-]+(?:{phrases(spec.anchors).pattern})"
-        )
-        if spec.anchors
-        else None
-    )
+    noun = _noun(spec.anchors, spec.window) if spec.anchors else None
     for q in numbers:
         if not float(q.value).is_integer():
             continue
         if spec.pairs:
-            pair = re.compile(r"(?:[\s-]+[\w'\u2019]+){0,8}?[\s-]+for[\s-]+|[\s-]*for[\s-]+|-for-")
-            link = pair.match(text, q.end)
+            link = _PAIR.match(text, q.end)
             other = starts.get(link.end()) if link else None
             if link and other is not None and other.value == q.value:
                 out.append((_number(q.value), q.start, other.end))
@@ -216,9 +238,7 @@ def _counts(spec: FactSpec, clause: Clause) -> list[Hit]:
 
 def _shares(spec: FactSpec, clause: Clause) -> list[Hit]:
     text = clause.text
-    of = re.compile(
-        rf"\s+of\s+(?:\w+\s+){{0,2}}?(?:{phrases(spec.anchors).pattern})" if spec.anchors else r"\s+of\b"
-    )
+    of = _of(spec.anchors) if spec.anchors else re.compile(r"\s+of\b")
     out: list[Hit] = []
     for share in clause.shares:
         found = of.match(text, share.end)
@@ -238,7 +258,7 @@ def _dates(spec: FactSpec, clause: Clause) -> list[Hit]:
 def _cessations(spec: FactSpec, text: str) -> list[tuple[int, int]]:
     spans = [(m.start(), m.end()) for m in phrases(spec.anchors).finditer(text)]
     if spec.verbs and spec.objects:
-        obj = re.compile(rf"(?:[\s-]+[\w'\u2019]+){{0,2}}?[\s-]+(?:{phrases(spec.objects).pattern})")
+        obj = _object(spec.objects)
         for verb in phrases(spec.verbs).finditer(text):
             found = obj.match(text, verb.end())
             if found:
@@ -262,9 +282,7 @@ def _scope(spec: FactSpec, clause: Clause) -> list[Hit]:
         position = head_start
         for start, end, value in reversed([t for t in terms if t[1] <= head_start]):
             gap = text[end:position]
-            if any(not _modifier(w) for w in _WORD.findall(gap)) or re.search(
-                r"[.;:!?()]", gap
-            ):
+            if any(not _modifier(w) for w in _WORD.findall(gap)) or re.search(r"[.;:!?()]", gap):
                 break
             out.append((value, start, head_end))
             position = start
