@@ -33,7 +33,7 @@ _UNIT = re.compile(
     r"(?<![\w])(?P<unit>minute|min|hour|hr|day|night|week|month|year)s?(?![\w])(?:[\s-]long(?!\w))?",
     re.IGNORECASE,
 )
-_ARTICLE = re.compile(r"(?:^|(?<=\W))(?:an?|one|half\s+an?)[\s-]+$", re.IGNORECASE)
+_ARTICLE = re.compile(r"(?:^|(?<=\W))(?:an?|one|half\s+an?|half)[\s-]+$", re.IGNORECASE)
 _APPROX_BEFORE = re.compile(rf"(?:^|\W)(?:{APPROXIMATORS})\s+$", re.IGNORECASE)
 _HALF_AFTER = re.compile(r"^[\s-]+and[\s-]+a[\s-]+half(?!\w)", re.IGNORECASE)
 _JOIN = re.compile(r"^(?:\s*,?\s*and\s+|\s+|\s*,\s*)$", re.IGNORECASE)

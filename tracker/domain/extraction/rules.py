@@ -119,16 +119,28 @@ def _requires(spec: FactSpec, text: str) -> bool:
     return all(phrases(group).search(text) for group in spec.requires)
 
 
-def _tied(text: str, start: int, end: int, anchors: tuple[str, ...], window: int) -> bool:
-    """Whether an anchor is within `window` words of text[start:end], with no breaker between."""
+def _tied(
+    text: str,
+    start: int,
+    end: int,
+    anchors: tuple[str, ...],
+    window: int,
+    before: int | None = None,
+    *,
+    strict: bool = False,
+) -> bool:
+    """Whether an anchor is within `window` words of text[start:end] (`before` words when it
+    comes first), with no sentence punctuation between (`strict`: no clause breaker either)."""
     for found in phrases(anchors).finditer(text):
+        limit = window
         if found.start() >= end:
             gap = text[end : found.start()]
         elif found.end() <= start:
             gap = text[found.end() : start]
+            limit = window if before is None else before
         else:
             return True
-        if _words(gap) <= window and not re.search(r"[.;!?]", gap):
+        if _words(gap) <= limit and not (_BREAKERS if strict else _PUNCTUATION).search(gap):
             return True
     return False
 
@@ -175,6 +187,7 @@ def _object(objects: tuple[str, ...]) -> re.Pattern[str]:
 _PAIR = re.compile(r"(?:[\s-]+[\w'\u2019]+){0,8}?[\s-]+for[\s-]+|[\s-]*for[\s-]+|-for-")
 
 
+_PUNCTUATION = re.compile(r"[.;!?]")
 _BETWEEN = r"(?:\W+(?:the|a|an|next|coming|following|first|last|past))*"
 # "not only in the Black Sea, but ...": a term after these is not the ceasefire's scope
 _NOT_THIS = re.compile(
@@ -197,20 +210,27 @@ def read_rule(spec: FactSpec, clause: Clause) -> list[Hit]:
 def _durations(spec: FactSpec, clause: Clause) -> list[Hit]:
     size = MINUTES[spec.unit]
     small = {"minute": ("minute", "hour"), "hour": ("minute", "hour")}
-    units = small.get(spec.unit, ("day", "night", "week", "month", "year"))
+    units = small.get(spec.unit, ("hour", "day", "night", "week", "month", "year"))
     out: list[Hit] = []
     for d in clause.durations:
         if d.is_range or d.minutes <= 0 or d.unit not in units:
             continue
         if _excluded(spec, clause.text, d.start, d.end):
             continue
+        value = d.minutes / size
+        if size >= MINUTES["day"] and not value.is_integer():
+            continue  # "30 hours" is no number of days
         if _tied(clause.text, d.start, d.end, spec.anchors, spec.window):
-            out.append((_number(d.minutes / size), d.start, d.end))
+            out.append((_number(value), d.start, d.end))
     return out
 
 
 def _near(spec: FactSpec, text: str, start: int, end: int) -> bool:
-    return all(_tied(text, start, end, group, spec.window) for group in spec.qualifiers if group)
+    return all(
+        _tied(text, start, end, group, spec.window, before=min(spec.window, 2))
+        for group in spec.qualifiers
+        if group
+    )
 
 
 def _counts(spec: FactSpec, clause: Clause) -> list[Hit]:
@@ -248,10 +268,12 @@ def _shares(spec: FactSpec, clause: Clause) -> list[Hit]:
 
 
 def _dates(spec: FactSpec, clause: Clause) -> list[Hit]:
+    text = clause.text
     return [
         (d.value, d.start, d.end)
         for d in clause.dates
-        if _tied(clause.text, d.start, d.end, spec.anchors, spec.window)
+        if not _excluded(spec, text, d.start, d.end)
+        and _tied(text, d.start, d.end, spec.anchors, spec.window, strict=True)
     ]
 
 
