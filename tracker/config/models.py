@@ -282,7 +282,7 @@ class FactConfig(Strict):
     verbs: list[Phrase] = Field(default_factory=list)
     objects: list[Phrase] = Field(default_factory=list)
     terms: dict[str, list[Phrase]] = Field(default_factory=dict)
-    before_only: list[str] = Field(default_factory=list)
+    before_only: list[Phrase] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _shape(self) -> FactConfig:

@@ -199,14 +199,18 @@ def _weekday_date(weekday: int, relative: str, published: date) -> date:
     back = (published.weekday() - weekday) % 7
     if relative == "next":
         return published + timedelta(days=(weekday - published.weekday()) % 7 or 7)
+    if relative == "coming":
+        return published + timedelta(days=(weekday - published.weekday()) % 7)
     if relative == "last" and back == 0:
         back = 7
     return published - timedelta(days=back)
 
 
-def find_dates(text: str, published: date | None) -> list[DateMention]:
+def find_dates(text: str, published: date | None, *, future: bool = False) -> list[DateMention]:
     """Return every date in `text`: "March 18, 2025", "18 March", "on Tuesday" (the Tuesday
-    of the week up to `published`), "Monday, May 12" (the month and day win)."""
+    of the week up to `published`, or from it on when the text speaks of the `future`),
+    "Monday, May 12" (the month and day win). A date without a year is in the year of
+    `published`, or the year before when that would put it half a year after publication."""
     out = []
     for found in _DATE.finditer(text):
         month_name = found.group("month") or found.group("month2")
@@ -224,6 +228,8 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
                 continue
             try:
                 value = date(year, MONTHS[month_word], day)
+                if not year_text and published and value > published + timedelta(days=183):
+                    value = date(year - 1, MONTHS[month_word], day)
             except ValueError:
                 continue
             out.append(DateMention(found.start(), found.end(), value.isoformat()))
@@ -231,6 +237,8 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
         if published is None or weekday is None:
             continue
         relative = (found.group("relative") or "").lower()
+        if future and relative in {"", "on", "this"}:
+            relative = "coming"
         resolved = _weekday_date(WEEKDAYS[weekday.lower()], relative, published)
         out.append(DateMention(found.start(), found.end(), resolved.isoformat(), relative=True))
     return out

@@ -52,7 +52,7 @@ _WORD = re.compile(r"[\w'\u2019]+")
 _BREAKERS = re.compile(
     r"[.;:!?()\u2013\u2014]|(?<!\w)(?:but|while|whereas|although|though|despite|because|which|"
     r"who|whom|whose|if|unless|when|after|before|since|until|till|starting|beginning|from|by|"
-    r"than|instead|rather|except|said|says|say|will|would|shall|should|can|could|may|might|must|"
+    r"instead|rather|except|said|says|say|will|would|shall|should|can|could|may|might|must|"
     r"is|are|was|were|be|been|has|have|had)(?!\w)",
     re.IGNORECASE,
 )
@@ -112,7 +112,7 @@ class Clause:
     @cached_property
     def dates(self) -> list[DateMention]:
         """Every date in the clause."""
-        return find_dates(self.text, self.published)
+        return find_dates(self.text, self.published, future=bool(_FUTURE.search(self.text)))
 
 
 def _requires(spec: FactSpec, text: str) -> bool:
@@ -188,6 +188,12 @@ _PAIR = re.compile(r"(?:[\s-]+[\w'\u2019]+){0,8}?[\s-]+for[\s-]+|[\s-]*for[\s-]+
 
 
 _PUNCTUATION = re.compile(r"[.;!?]")
+# a clause about what is to come: its weekdays are the coming ones ("will speak on Monday")
+_FUTURE = re.compile(
+    r"(?<!\w)(?:will|would|shall|'ll|plans?\s+to|planning\s+to|expected\s+to|set\s+to|"
+    r"scheduled|going\s+to|intends?\s+to|is\s+to|are\s+to|upcoming|next)(?!\w)",
+    re.IGNORECASE,
+)
 _BETWEEN = r"(?:\W+(?:the|a|an|next|coming|following|first|last|past))*"
 # "not only in the Black Sea, but ...": a term after these is not the ceasefire's scope
 _NOT_THIS = re.compile(
@@ -309,7 +315,10 @@ def _scope(spec: FactSpec, clause: Clause) -> list[Hit]:
             out.append((value, start, head_end))
             position = start
         # after it: the nearest term in the phrase that follows
-        after = [t for t in terms if t[0] >= head_end and t[2] not in spec.before_only]
+        only_before = phrases(spec.before_only)
+        after = [
+            t for t in terms if t[0] >= head_end and not only_before.fullmatch(text, t[0], t[1])
+        ]
         if after:
             start, end, value = after[0]
             gap = text[head_end:start]

@@ -64,7 +64,7 @@ class FactSpec:
     verbs: tuple[str, ...] = ()  # scope: verbs of stopping ("halt", "refrain from")
     objects: tuple[str, ...] = ()  # scope: what they stop ("strikes", "the use of force")
     terms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # scope value -> phrases
-    before_only: tuple[str, ...] = ()  # scope values whose phrases only modify the noun
+    before_only: tuple[str, ...] = ()  # scope phrases that only modify a noun they precede
 
 
 @dataclass(frozen=True)
