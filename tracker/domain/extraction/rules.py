@@ -123,20 +123,26 @@ def _tied(
     text: str,
     start: int,
     end: int,
-    anchors: tuple[str, ...],
+    anchors: tuple[str, ...] | list[tuple[int, int]],
     window: int,
     before: int | None = None,
     *,
     strict: bool = False,
 ) -> bool:
-    """Whether an anchor is within `window` words of text[start:end] (`before` words when it
-    comes first), with no sentence punctuation between (`strict`: no clause breaker either)."""
-    for found in phrases(anchors).finditer(text):
+    """Whether an anchor (phrases, or spans already found) is within `window` words of
+    text[start:end] (`before` words when it comes first), with no sentence punctuation between
+    (`strict`: no clause breaker either)."""
+    spans = (
+        [(m.start(), m.end()) for m in phrases(anchors).finditer(text)]
+        if isinstance(anchors, tuple)
+        else anchors
+    )
+    for anchor_start, anchor_end in spans:
         limit = window
-        if found.start() >= end:
-            gap = text[end : found.start()]
-        elif found.end() <= start:
-            gap = text[found.end() : start]
+        if anchor_start >= end:
+            gap = text[end:anchor_start]
+        elif anchor_end <= start:
+            gap = text[anchor_end:start]
             limit = window if before is None else before
         else:
             return True
@@ -218,6 +224,7 @@ def _durations(spec: FactSpec, clause: Clause) -> list[Hit]:
     small = {"minute": ("minute", "hour"), "hour": ("minute", "hour")}
     units = small.get(spec.unit, ("hour", "day", "night", "week", "month", "year"))
     out: list[Hit] = []
+    anchors: list[tuple[int, int]] | None = None
     for d in clause.durations:
         if d.is_range or d.minutes <= 0 or d.unit not in units:
             continue
@@ -226,7 +233,8 @@ def _durations(spec: FactSpec, clause: Clause) -> list[Hit]:
         value = d.minutes / size
         if size >= MINUTES["day"] and not value.is_integer():
             continue  # "30 hours" is no number of days
-        if _tied(clause.text, d.start, d.end, spec.anchors, spec.window):
+        anchors = anchors if anchors is not None else _cessations(spec, clause.text)
+        if _tied(clause.text, d.start, d.end, anchors, spec.window):
             out.append((_number(value), d.start, d.end))
     return out
 
