@@ -1,4 +1,10 @@
-"""Key facts: typed values read by a topic's patterns, numbers and dates normalised."""
+"""Key facts: typed values read by a topic's structural rules (rules.py) and its patterns.
+
+A fact with a `rule` is read by structure: the number grammar (numbers.py), durations, shares
+and dates (measures.py), each value tied to what the fact is about within its clause. The
+older `patterns` (regexes with {number}-style placeholders) and enum `values` still work and
+are read alongside.
+"""
 
 from __future__ import annotations
 
