@@ -274,12 +274,36 @@ class FactConfig(Strict):
     patterns: list[Pattern] = Field(default_factory=list)
     values: dict[str, list[Pattern]] = Field(default_factory=dict)
     context: list[Phrase] = Field(default_factory=list)
+    # structural rules (see tracker/domain/extraction/facts.py)
+    rule: Literal["", "duration", "count", "share", "date", "scope"] = ""
+    unit: Literal["", "minute", "hour", "day", "week", "month"] = ""
+    anchors: list[Phrase] = Field(default_factory=list)
+    window: int = Field(default=6, ge=0, le=30)
+    requires: list[list[Phrase]] = Field(default_factory=list)
+    qualifiers: list[list[Phrase]] = Field(default_factory=list)
+    pairs: bool = False
+    not_before: list[Phrase] = Field(default_factory=list)
+    not_after: list[Phrase] = Field(default_factory=list)
+    blocks: list[Phrase] = Field(default_factory=list)
+    document_context: bool = False
+    verbs: list[Phrase] = Field(default_factory=list)
+    objects: list[Phrase] = Field(default_factory=list)
+    terms: dict[str, list[Phrase]] = Field(default_factory=dict)
+    before_only: list[Phrase] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _shape(self) -> FactConfig:
-        if self.type == "enum" and not self.values:
+        if self.rule == "scope" and not (self.terms and self.anchors):
+            raise ValueError("a scope fact needs `terms` (value: [phrases]) and `anchors`")
+        if self.rule == "duration" and not self.unit:
+            raise ValueError("a duration fact needs `unit`")
+        if self.rule in {"duration", "date"} and not self.anchors:
+            raise ValueError(f"a {self.rule} fact needs `anchors`")
+        if self.rule == "count" and not (self.anchors or self.pairs):
+            raise ValueError("a count fact needs `anchors` (its nouns) or `pairs`")
+        if self.type == "enum" and not (self.values or self.terms):
             raise ValueError("an enum fact needs `values` (value: [patterns])")
-        if self.type != "enum" and not self.patterns:
+        if self.type != "enum" and not (self.patterns or self.rule):
             raise ValueError(f"a {self.type} fact needs `patterns`")
         for pattern in self.patterns:
             if "{" not in pattern and "(?P<value>" not in pattern:

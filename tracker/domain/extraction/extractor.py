@@ -7,7 +7,7 @@ from typing import Protocol
 
 from tracker.domain.claims import Extraction, FactClaim
 from tracker.domain.extraction.document import Document
-from tracker.domain.extraction.facts import sentence_facts
+from tracker.domain.extraction.facts import document_contexts, sentence_facts
 from tracker.domain.extraction.holders import document_context
 from tracker.domain.extraction.mentions import find_issues
 from tracker.domain.extraction.positions import Draft, merge, sentence_positions
@@ -54,13 +54,15 @@ class RuleExtractor:
         drafts: list[Draft] = []
         facts: list[FactClaim] = []
         seen: set[tuple[str, object]] = set()
+        specs = self.vocabulary.facts
+        in_document = document_contexts(specs, f"{document.speaker}\n{text}")
         for sentence in sentences:
             in_point = any(a <= sentence.start < b for a, b in points)
             drafts += sentence_positions(sentence, ctx, proposed=in_point)
             if self.vocabulary.about_elsewhere(sentence.text):
                 continue  # "a complete ceasefire between Israel and Iran": another story's
             for fact in sentence_facts(
-                sentence, self.vocabulary.facts, document.published, document.id
+                sentence, specs, document.published, document.id, in_document
             ):
                 if (fact.key, fact.value) not in seen:
                     seen.add((fact.key, fact.value))

@@ -1,4 +1,10 @@
-"""Key facts: typed values read by a topic's patterns, numbers and dates normalised."""
+"""Key facts: typed values read by a topic's structural rules (rules.py) and its patterns.
+
+A fact with a `rule` is read by structure: the number grammar (numbers.py), durations, shares
+and dates (measures.py), each value tied to what the fact is about within its clause. The
+older `patterns` (regexes with {number}-style placeholders) and enum `values` still work and
+are read alongside.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,8 @@ from functools import cache
 
 from tracker.domain.claims import Evidence, FactClaim, FactValue
 from tracker.domain.extraction.numbers import NUMBER, as_int_if_whole, parse_fraction, parse_number
+from tracker.domain.extraction.rules import Clause, read_rule
+from tracker.domain.extraction.rules import phrases as _phrases
 from tracker.domain.extraction.text import Sentence
 from tracker.domain.extraction.vocabulary import FactSpec
 
@@ -108,26 +116,51 @@ def _clauses(sentence: Sentence) -> Iterator[tuple[int, str]]:
     yield start, sentence.text[start:]
 
 
+@cache
+def _context(context: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(rf"\b{re.escape(t)}" for t in context), re.IGNORECASE)
+
+
 def _in_context(spec: FactSpec, clause: str) -> bool:
-    return not spec.context or any(
-        re.search(rf"\b{re.escape(t)}", clause, re.IGNORECASE) for t in spec.context
-    )
+    return not spec.context or _context(spec.context).search(clause) is not None
 
 
 def sentence_facts(
-    sentence: Sentence, specs: tuple[FactSpec, ...], published: date | None, doc: str
+    sentence: Sentence,
+    specs: tuple[FactSpec, ...],
+    published: date | None,
+    doc: str,
+    in_document: frozenset[str] | None = None,
 ) -> list[FactClaim]:
-    """Return the fact claims of one sentence, each value once per key."""
+    """Return the fact claims of one sentence, each value once per key.
+
+    `in_document` names the facts whose `context` the document as a whole satisfies (for
+    specs with `document_context`); without it, context is read from the clause.
+    """
     claims: dict[tuple[str, FactValue], FactClaim] = {}
     for offset, clause in _clauses(sentence):
+        found = Clause(clause, published)
         for spec in specs:
-            if not _in_context(spec, clause):
+            if spec.blocks and _phrases(spec.blocks).search(clause):
                 continue
-            for value, start, end in _values(spec, clause, published):
+            if spec.document_context and in_document is not None:
+                if spec.key not in in_document:
+                    continue
+            elif not _in_context(spec, clause):
+                continue
+            values = list(_values(spec, clause, published)) if spec.patterns or spec.values else []
+            if spec.rule:
+                values += read_rule(spec, found)
+            for value, start, end in values:
                 begin = sentence.start + offset + start
                 evidence = Evidence(sentence.text, begin, sentence.start + offset + end, doc)
                 claims.setdefault((spec.key, value), FactClaim(spec.key, value, evidence))
     return list(claims.values())
+
+
+def document_contexts(specs: tuple[FactSpec, ...], text: str) -> frozenset[str]:
+    """Return the keys of the facts with `document_context` whose context `text` names."""
+    return frozenset(s.key for s in specs if s.document_context and _in_context(s, text))
 
 
 def _values(

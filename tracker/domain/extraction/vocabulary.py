@@ -54,6 +54,22 @@ class FactSpec:
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # enum value -> patterns
     context: tuple[str, ...] = ()  # one of these must be in the sentence
     name: str = ""  # as alerts show it ("Ceasefire duration (days)")
+    # structural rules (facts.py): what kind of value, tied to what, within how many words
+    rule: str = ""  # "" (patterns only) | duration | count | share | date | scope
+    unit: str = ""  # duration: the unit the value is given in (day, minute)
+    anchors: tuple[str, ...] = ()  # cue phrases the value must be tied to in its clause
+    window: int = 6  # words between a value and its anchor (count: modifiers before the noun)
+    requires: tuple[tuple[str, ...], ...] = ()  # each group: one phrase of it in the clause
+    qualifiers: tuple[tuple[str, ...], ...] = ()  # count: a bare count needs these too
+    pairs: bool = False  # count: "N for N" / "N-for-N" is the value without a noun
+    not_before: tuple[str, ...] = ()  # a value right after one of these is about something else
+    not_after: tuple[str, ...] = ()  # ... right before one of these ("50-day deadline")
+    blocks: tuple[str, ...] = ()  # a clause naming one of these is about another thing
+    document_context: bool = False  # `context` may be anywhere in the document
+    verbs: tuple[str, ...] = ()  # scope: verbs of stopping ("halt", "refrain from")
+    objects: tuple[str, ...] = ()  # scope: what they stop ("strikes", "the use of force")
+    terms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # scope value -> phrases
+    before_only: tuple[str, ...] = ()  # scope phrases that only modify a noun they precede
 
 
 @dataclass(frozen=True)
