@@ -171,7 +171,8 @@ def subject_of(
 
 
 _OWNER_GAP = re.compile(
-    r"^(?:['\u2019]s)?\s*(?:(?:[A-Z][\w-]*|new|latest|recent|own|peace|initial|revised|original)\s+)?$"
+    r"^(?:['\u2019]s)?\s*(?:(?:[A-Z][\w-]*|new|latest|recent|own|peace|initial|revised|original"
+    r"|\d+-\w+|\w+-(?:day|point|hour|week)|repeated|renewed|earlier|last)\s+){0,2}$"
 )
 
 

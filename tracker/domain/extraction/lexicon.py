@@ -103,6 +103,21 @@ SUPPORTS = (
     "counting on",
     "priority",
     "continu*",
+    "carr* out",
+    "conduct*",
+    "hold",
+    "holds",
+    "held",
+    "holding",
+    "took part in",
+    "take* part in",
+    "participat* in",
+    "implement*",
+    "complet*",
+    "launch*",
+    "start*",
+    "began",
+    "begin*",
     "sign",
     "signs",
     "signed",
@@ -215,6 +230,25 @@ VERDICTS_AGAINST = (
     "dangerous",
     "provocation",
     "provocative",
+)
+# Said of an issue after it names it, a verdict for it ("a ceasefire is needed"); a negation
+# before it or before the verb that reports it ("does not think a truce is needed") flips it.
+VERDICTS_FOR = (
+    "is|was|are|were|be needed",
+    "is|was|are|were|be necessary",
+    "is|was|are|were|be essential",
+    "is|was|are|were|be crucial",
+    "is|was|are|were|be important",
+    "is|was|are|were|be urgent",
+    "is|was|are|were|be possible",
+    "is|was|are|were|be the priority",
+    "is|was|are|were|be a priority",
+    "is|was|are|were|be the first step",
+    "is|was|are|were|be the right step",
+    "is|was|are|were|be on the table",
+    "must begin|start|happen|come",
+    "should begin|start|happen|come",
+    "needs to happen",
 )
 # Phrases that make support conditional on something beyond reciprocity.
 CONDITIONAL = (
@@ -347,7 +381,21 @@ CAUSATIVE = (
     "encourage*",
 )
 # Nouns for a proposal; their holder is the owner ("Trump's initiative", "an offer from X").
-PROPOSAL_NOUNS = ("proposal*", "initiative", "offer", "idea", "plan", "appeal")
+PROPOSAL_NOUNS = (
+    "proposal*",
+    "initiative",
+    "offer",
+    "idea",
+    "plan",
+    "appeal",
+    "deadline",
+    "ultimatum",
+    "push for",
+    "bid for|to",
+    "calls",
+    "demands",
+    "requests",
+)
 # Words that refer back to the last issue named.
 ISSUE_ANAPHORA = (
     "this proposal",
@@ -404,6 +452,7 @@ class Lexicon:
     causative: tuple[str, ...] = CAUSATIVE
     proposal_nouns: tuple[str, ...] = PROPOSAL_NOUNS
     verdicts_against: tuple[str, ...] = VERDICTS_AGAINST
+    verdicts_for: tuple[str, ...] = VERDICTS_FOR
     issue_anaphora: tuple[str, ...] = ISSUE_ANAPHORA
     collectives: dict[str, str] = field(default_factory=dict)
 

@@ -152,8 +152,11 @@ def _post_predicate(reading: Reading, mention: IssueMention) -> Stance | None:
             return Stance.OPPOSES
     wider = re.split(r"[;.!?]|\bbut\b", reading.text[mention.end : mention.end + 160])[0]
     for verdict in reading.ctx.vocab.verdicts.finditer(wider):
-        if not reading.ctx.vocab.negation.search(wider[max(0, verdict.start - 12) : verdict.start]):
-            return Stance.OPPOSES  # "a temporary truce would only prolong the war"
+        stance = Stance.OPPOSES if verdict.label == "opposes" else Stance.SUPPORTS
+        negated = reading.ctx.vocab.negation.search(wider[max(0, verdict.start - 12) : verdict.end])
+        if negated and verdict.label == "opposes":
+            continue  # "would not prolong": no verdict
+        return _FLIP[stance] if negated else stance  # "a truce would only prolong the war"
     return None
 
 
@@ -162,6 +165,9 @@ def _stance(reading: Reading, cue: Match, mention: IssueMention) -> Stance | Non
     if cue.label == "reporting":
         between = reading.text[cue.end : mention.start]
         after = _post_predicate(reading, mention)
+        denied = reading.ctx.vocab.negation.search(reading.text[max(0, cue.start - 14) : cue.start])
+        if after is not None and denied:
+            return _FLIP[after]  # "does not think a ceasefire is needed"
         if after is None and _PERFORMATIVE.match(cue.text) and _OBJECT_GAP.match(between):
             return Stance.SUPPORTS  # "declared a truce": the announcement is the act
         if after is None and not (
@@ -207,6 +213,24 @@ def _reporter(reading: Reading, cue: Match) -> str | None:
     return None
 
 
+_BY_AGENT = re.compile(r"^\s+(?:from|by)\s+$", re.IGNORECASE)
+
+
+def _agents_after(reading: Reading, cue: Match) -> list[ActorMention]:
+    """The agents a stance noun names after it: "calls from Kyiv, Washington and ...",
+    "support by the United States"."""
+    text = reading.text
+    after = [a for a in reading.actors if a.start >= cue.end and a.kind == "name"]
+    if not after or not _BY_AGENT.match(text[cue.end : after[0].start]):
+        return []
+    group = [after[0]]
+    for mention in after[1:]:
+        if not re.match(r"^\s*(?:,|and|,\s*and|&)\s*$", text[group[-1].end : mention.start]):
+            break
+        group.append(mention)
+    return group
+
+
 def holders_of(reading: Reading, cue: Match) -> list[str]:
     """Return who holds the stance a cue expresses."""
     if cue.start in reading.holders:
@@ -215,6 +239,9 @@ def holders_of(reading: Reading, cue: Match) -> list[str]:
     mentions = proposal_owner(text, reading.actors, cue) if cue.label == "proposal" else []
     if cue.label != "proposal":
         mentions = subject_of(text, reading.actors, cue, reading.ctx.vocab, reading.cues)
+    agents = _agents_after(reading, cue)
+    if agents:
+        mentions = agents  # "repeated calls from Kyiv and Washington for a truce"
     names = [a for m in mentions for a in m.actors]
     reporter = _reporter(reading, cue) if cue.label != "reporting" else None
     if mentions and _OBLIGATION.search(text[mentions[-1].end : cue.start]):
@@ -267,7 +294,7 @@ _CLAUSE_BREAK = re.compile(
     re.IGNORECASE,
 )
 _CHAIN_GAP_WORDS = 12
-_MENTION_BREAK = re.compile(r";|\b(?:but|while|whereas|then)\b|,\s*(?:and|then)\b", re.IGNORECASE)
+_MENTION_BREAK = re.compile(r";|\b(?:but|while|whereas|then)\b|,\s*then\b", re.IGNORECASE)
 _CONDITION_FOR = re.compile(r"^\s*(?:for|of|to)\b", re.IGNORECASE)  # "a precondition for a truce"
 _STANCE_LABELS = frozenset({"supports", "opposes", "proposal"})
 

@@ -167,7 +167,10 @@ class Vocabulary:
     @cached_property
     def verdicts(self) -> PhraseSet:
         """Verdicts against an issue said after it ("... would only prolong the war")."""
-        return phrase_set("verdict", self.lexicon.verdicts_against)
+        return PhraseSet(
+            [("opposes", p) for p in self.lexicon.verdicts_against]
+            + [("supports", p) for p in self.lexicon.verdicts_for]
+        )
 
     @cached_property
     def causative(self) -> PhraseSet:
