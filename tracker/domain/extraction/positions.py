@@ -368,6 +368,8 @@ def _issue_claims(reading: Reading, mention: IssueMention) -> list[Draft]:
     accept" opposes); a reporting verb decides only with a modal or a negation after it."""
     drafts = _passive(reading, mention)
     cues = _cues_for(reading, mention)
+    if not cues and not drafts and (agentive := _agentive(reading, mention)):
+        return agentive
     if not cues and not drafts and (reading.own_statement or _attributed_after(reading, mention)):
         return _asserted(reading, mention)
     if not cues:
@@ -388,6 +390,50 @@ def _issue_claims(reading: Reading, mention: IssueMention) -> list[Draft]:
             if stance
         ]
     return drafts + _chain_claims(reading, _chain(reading, nearest, mention), mention)
+
+
+# An issue named by its own verb ("exchanged prisoners", "will never recognise Crimea"),
+# and what may stand between it and its subject: auxiliaries, negation, a few adverbs.
+_ISSUE_VERB = re.compile(
+    r"^(?:exchang|swap|releas|free|halt|stop|ceas|paus|lift|eas|giv|gave|cede|ced|recogni|join|"
+    r"hold|held|negotiat|withdr|hand|return|resum|start|begin|began|sign|suppl|send|sent|provid|"
+    r"deliver|arm|rearm|meet|met|talk|end|extend|respect|observ|declar|agree|accept)",
+    re.IGNORECASE,
+)
+_AUXILIARIES = re.compile(
+    r"^\s*(?:(?:will|would|shall|can|could|may|might|must|should|has|have|had|is|are|was|were|"
+    r"be|been|not|never|no longer|also|again|now|then|already|finally|jointly|both|each|today|"
+    r"yesterday|soon|immediately|to|do|does|did|n't|won't|cannot|can't)\s+|n't\s+)*$",
+    re.IGNORECASE,
+)
+_HEDGES = re.compile(r"\b(?:could|may|might|can)\b", re.IGNORECASE)
+
+
+def _agentive(reading: Reading, mention: IssueMention) -> list[Draft]:
+    """ "Russia and Ukraine exchanged prisoners", "Kyiv will never recognise Crimea": the
+    subject just before an issue named by its verb holds it (no stance verb needed)."""
+    text = reading.text
+    if not _ISSUE_VERB.match(text[mention.start : mention.end]):
+        return []
+    subjects = subject_of(
+        text, reading.actors, Match("x", mention.start, mention.start, ""), reading.ctx.vocab
+    )
+    if not subjects or any(s.kind == "third" for s in subjects):
+        return []
+    gap = text[subjects[-1].end : mention.start]
+    if not _AUXILIARIES.match(gap) or _HEDGES.search(gap) or _irrealis_before(reading, subjects):
+        return []
+    negated = bool(reading.ctx.vocab.negation.search(gap))
+    stance = Stance.OPPOSES if negated != mention.inverse else Stance.SUPPORTS
+    return [
+        Draft(reading.own(a), mention.issue, stance, reading.sentence, basis="agentive")
+        for s in subjects
+        for a in s.actors
+    ]
+
+
+def _irrealis_before(reading: Reading, subjects: list[ActorMention]) -> bool:
+    return bool(_IRREALIS.search(reading.text[: subjects[0].start]))
 
 
 _PASSIVE = re.compile(
@@ -636,6 +682,7 @@ BASIS_CONFIDENCE = {
     "verb": 0.75,
     "plan": 0.6,
     "passive": 0.6,
+    "agentive": 0.65,
     "supposed": 0.6,
     "inherited": 0.4,
     "asserted": 0.4,
