@@ -47,6 +47,8 @@ class RuleExtractor:
     def extract(self, document: Document) -> Extraction:
         """Return the claims of `document`, one per (actor, issue) and per (fact, value)."""
         text = f"{document.title}\n\n{document.text}" if document.title else document.text
+        if self.vocabulary.about_elsewhere(text):
+            return Extraction()  # the Korean armistice, a Gaza truce: another story's claims
         sentences = split_sentences(text)
         ctx = document_context(self.vocabulary, text, document.speaker)
         ctx.focus = self._dominant_issue(text)

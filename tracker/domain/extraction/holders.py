@@ -162,8 +162,11 @@ def subject_of(
             mention.kind == "collective" and mention.start <= cue.start
         ):
             continue  # ("It was agreed" names its holders and holds its own cue)
-        if mention.possessive(text) and not _owns_a_cue(text, mention, [*cues, cue]):
+        owner = mention.possessive(text) and _owns_a_cue(text, mention, [*cues, cue])
+        if mention.possessive(text) and not owner:
             continue  # "our arguments and accepts": an owner of something else, not the subject
+        if owner:  # "frustrated with Putin's refusal to agree": Putin's, whatever governs it
+            return _with_coordinated(text, actors, index)
         if mention.preceded_by_preposition(text) or _object_of_causative(text, mention, cue, vocab):
             continue
         return _with_coordinated(text, actors, index)
