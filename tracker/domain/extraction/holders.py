@@ -30,6 +30,7 @@ class DocContext:
     # who speaks each sentence's quoted words, and whether that is a person
     sentence_speakers: dict[int, tuple[str | None, bool]] = field(default_factory=dict)
     speaker_person: bool = False  # the speaker line names a person (Peskov, not the Kremlin)
+    quoted: str | None = None  # a report's one quoted speaker ("news (quotes Dmitry Peskov)")
 
     @property
     def voice(self) -> str | None:
@@ -61,8 +62,17 @@ def document_context(vocab: Vocabulary, text: str, speaker_line: str) -> DocCont
     in_speaker = [a for a in speaker_ids if kinds.get(a) == "country"]
     if len(in_speaker) >= 2:  # a joint statement: "both sides" are its authors
         countries = in_speaker + [c for c in countries if c not in in_speaker]
+    quoted = None
+    if speaker is None and "(" in speaker_line:
+        inside = {m.label for m in vocab.actor_names.finditer(speaker_line.split("(", 1)[1])}
+        quoted = next(iter(inside)) if len(inside) == 1 else None
     return DocContext(
-        vocab, speaker, tuple(persons), tuple(countries), speaker_person=speaker_person
+        vocab,
+        speaker,
+        tuple(persons),
+        tuple(countries),
+        speaker_person=speaker_person,
+        quoted=quoted,
     )
 
 
@@ -85,7 +95,11 @@ def quote_speaker(
             if nearest is not None and abs(nearest.start - cue.start) < 40:
                 return nearest.actors[0], nearest.person
     if sentence.quoted and sentence.index:
-        return ctx.sentence_speakers.get(sentence.index - 1, (None, False))
+        earlier = ctx.sentence_speakers.get(sentence.index - 1, (None, False))
+        if earlier[0] is not None:
+            return earlier
+    if ctx.speaker is None and ctx.quoted is not None:
+        return ctx.quoted, True  # a report quoting one person: unattributed quotes are theirs
     return ctx.speaker, ctx.speaker_person
 
 
@@ -104,7 +118,7 @@ def find_actors(sentence: Sentence, ctx: DocContext, speaker: str | None) -> lis
         if any(m.start <= match.start < m.end for m in found):
             continue
         earlier = [m.actors[0] for m in found if m.person and m.end <= match.start]
-        third = earlier[-1] if earlier else ctx.last_person
+        third = earlier[-1] if earlier else (ctx.last_person or ctx.quoted)
         who = (speaker or ctx.speaker) if match.label.startswith("first") else third
         if who is not None:
             third = not match.label.startswith("first")
