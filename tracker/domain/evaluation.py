@@ -103,13 +103,14 @@ class DocMeta:
 
 def site_of(url: str) -> str:
     """Return the publishing site of a URL: `https://en.kremlin.ru/x` -> `kremlin.ru`."""
-    host = url.split("://", 1)[-1].split("/", 1)[0].split("@")[-1].split(":")[0].lower()
-    parts = host.split(".")
-    while len(parts) > 2 and parts[0] in _HOST_PREFIXES:
+    authority = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", maxsplit=1)[-1]
+    parts = authority.split(":", maxsplit=1)[0].lower().split(".")
+    while len(parts) > _DOMAIN_PARTS and parts[0] in _HOST_PREFIXES:
         parts = parts[1:]
     return ".".join(parts)
 
 
+_DOMAIN_PARTS = 2  # kremlin.ru: what is left once www. and en. are off
 _HOST_PREFIXES = frozenset({"www", "en", "eng", "english", "m", "mobile", "amp", "edition"})
 
 
@@ -199,8 +200,10 @@ def agreement(first: dict[str, Gold], second: dict[str, Gold]) -> Agreement:
         stance_a = {(p[0], p[1]): p[2] for p in a.positions}
         stance_b = {(p[0], p[1]): p[2] for p in b.positions}
         pairs.add(stance_b, stance_a)
-        for pair in sorted(set(stance_a) | set(stance_b)):
-            labels.append((stance_a.get(pair, "none"), stance_b.get(pair, "none")))
+        labels.extend(
+            (stance_a.get(pair, "none"), stance_b.get(pair, "none"))
+            for pair in sorted(set(stance_a) | set(stance_b))
+        )
     shared = [(a, b) for a, b in labels if "none" not in (a, b)]
     same = sum(a == b for a, b in shared) / len(shared) if shared else 1.0
     return Agreement(len(both), positions, pairs, same, _kappa(labels), facts)

@@ -14,7 +14,6 @@ from tracker.domain.extraction.positions import Draft, merge, sentence_positions
 from tracker.domain.extraction.text import split_sentences
 from tracker.domain.extraction.vocabulary import Vocabulary
 
-
 _PLAN_WORDS = re.compile(
     r"\b(?:plan|draft|framework|memorandum|proposals?|points?|roadmap)\b", re.IGNORECASE
 )
@@ -60,8 +59,9 @@ class RuleExtractor:
         in_document = document_contexts(specs, f"{document.speaker}\n{text}")
         for sentence in sentences:
             in_point = any(a <= sentence.start < b for a, b in points)
-            drafts += sentence_positions(sentence, ctx, proposed=in_point)
-            if self.vocabulary.about_elsewhere(sentence.text):
+            elsewhere = self.vocabulary.about_elsewhere(sentence.text)
+            drafts += sentence_positions(sentence, ctx, proposed=in_point, elsewhere=elsewhere)
+            if elsewhere:
                 continue  # "a complete ceasefire between Israel and Iran": another story's
             for fact in sentence_facts(
                 sentence, specs, document.published, document.id, in_document

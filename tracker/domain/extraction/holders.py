@@ -121,8 +121,8 @@ def find_actors(sentence: Sentence, ctx: DocContext, speaker: str | None) -> lis
         third = earlier[-1] if earlier else (ctx.last_person or ctx.quoted)
         who = (speaker or ctx.speaker) if match.label.startswith("first") else third
         if who is not None:
-            third = not match.label.startswith("first")
-            person = third or ctx.speaker_person or _is_person(vocab, who)
+            third_person = not match.label.startswith("first")
+            person = third_person or ctx.speaker_person or _is_person(vocab, who)
             found.append(ActorMention(match.start, match.end, (who,), match.label, person=person))
     return sorted(found, key=lambda m: m.start)
 

@@ -49,17 +49,16 @@ class Match:
 
 _TOKEN = re.compile(r"[\w@]+")
 _RUN = re.compile(r"^[@\w]+")
+_RECENT = 64
+_WORDS = 50_000  # distinct words whose candidate phrases are remembered
+_WHOLE = re.compile(r"[@\w]+")
 
 
-@lru_cache(maxsize=512)
-def _tokens(text: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
-    """Each word's start and the index keys it can begin a phrase under (cached: every
-    phrase set reads the same sentence)."""
-    out = []
-    for token in _TOKEN.finditer(text):
-        word = token.group(0).lower()
-        out.append((token.start(), tuple({word[:1], word[:2], word[:3]})))
-    return tuple(out)
+@lru_cache(maxsize=1024)
+def _tokens(text: str) -> tuple[tuple[int, str], ...]:
+    """Each word's start and the word in lower case (cached: every phrase set reads the same
+    sentence)."""
+    return tuple((t.start(), t.group(0).lower()) for t in _TOKEN.finditer(text))
 
 
 class PhraseSet:
@@ -77,26 +76,52 @@ class PhraseSet:
             regex = re.compile(compile_phrase(phrase) + r"(?!\w)", flags)
             for key in self._keys(phrase):
                 self._index.setdefault(key, []).append((label, regex))
+        # the same sentence is read by several steps (actors before and after its speaker is
+        # known, relevance, facts): its matches are kept for the last few texts
+        self._recent: dict[str, tuple[Match, ...]] = {}
+        self._by_word: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {}
+
+    def _candidates(self, word: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        """The phrases that may begin at `word`: those whose first word is `word` itself, and
+        those whose first word (`agree*`) begins with its first letters."""
+        found = self._by_word.get(word)
+        if found is None:
+            index = self._index
+            keys = ("=" + word, "~" + word[:1], "~" + word[:2], "~" + word[:3])
+            found = tuple(c for key in dict.fromkeys(keys) for c in index.get(key, ()))
+            if len(self._by_word) < _WORDS:
+                self._by_word[word] = found
+        return found
 
     @staticmethod
     def _keys(phrase: str) -> set[str]:
         keys = set()
         for alternative in phrase.split(maxsplit=1)[0].split("|"):
+            if _WHOLE.fullmatch(alternative):
+                keys.add("=" + alternative.lower())  # tried only where this very word stands
+                continue
             run = _RUN.match(alternative)
             if run:
-                keys.add(run.group(0)[:3].lower())
+                keys.add("~" + run.group(0)[:3].lower())
         return keys
 
     def finditer(self, text: str) -> Iterator[Match]:
         """Yield every match in `text`, in order, never overlapping."""
+        matches = self._recent.get(text)
+        if matches is None:
+            if len(self._recent) >= _RECENT:
+                self._recent.clear()
+            matches = self._recent[text] = tuple(self._scan(text))
+        return iter(matches)
+
+    def _scan(self, text: str) -> Iterator[Match]:
         found: list[tuple[int, int, str]] = []
-        index = self._index
-        for start, keys in _tokens(text):
-            for key in keys:
-                for label, regex in index.get(key, ()):
-                    hit = regex.match(text, start)
-                    if hit:
-                        found.append((start, -hit.end(), label))
+        candidates = self._candidates
+        for start, word in _tokens(text):
+            for label, regex in candidates(word):
+                hit = regex.match(text, start)
+                if hit:
+                    found.append((start, -hit.end(), label))
         last_end = -1
         for start, negative_end, label in sorted(found):
             if start >= last_end:
@@ -104,8 +129,16 @@ class PhraseSet:
                 yield Match(label, start, last_end, text[start:last_end])
 
     def search(self, text: str) -> Match | None:
-        """Return the first match, or None."""
-        return next(self.finditer(text), None)
+        """Return the first match (the longest at the first place one starts), or None."""
+        for start, word in _tokens(text):
+            best: tuple[int, str] | None = None
+            for label, regex in self._candidates(word):
+                hit = regex.match(text, start)
+                if hit and (best is None or hit.end() > best[0]):
+                    best = (hit.end(), label)
+            if best is not None:
+                return Match(best[1], start, best[0], text[start : best[0]])
+        return None
 
 
 def phrase_set(label: str, phrases: Iterable[str], *, case_sensitive: bool = False) -> PhraseSet:

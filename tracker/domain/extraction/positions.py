@@ -357,10 +357,20 @@ def _chain_claims(reading: Reading, chain: list[Match], mention: IssueMention) -
             taken.setdefault(actor, (stance, basis))
     drafts = []
     for actor, (stance, basis) in taken.items():
-        if mention.inverse and stance is not Stance.CONDITIONAL:
-            stance = _FLIP[stance]
-        drafts.append(Draft(actor, mention.issue, stance, reading.sentence, basis=basis))
+        said = _FLIP[stance] if mention.inverse and stance is not Stance.CONDITIONAL else stance
+        drafts.append(Draft(actor, mention.issue, said, reading.sentence, basis=basis))
     return drafts
+
+
+def _uncued(reading: Reading, mention: IssueMention) -> list[Draft]:
+    """An issue no stance verb governs: named by its own verb after its subject, or stated
+    in a person's own words ("Ukraine will not give up its land")."""
+    agentive = _agentive(reading, mention)
+    if agentive:
+        return agentive
+    if reading.own_statement or _attributed_after(reading, mention):
+        return _asserted(reading, mention)
+    return []
 
 
 def _issue_claims(reading: Reading, mention: IssueMention) -> list[Draft]:
@@ -368,12 +378,8 @@ def _issue_claims(reading: Reading, mention: IssueMention) -> list[Draft]:
     accept" opposes); a reporting verb decides only with a modal or a negation after it."""
     drafts = _passive(reading, mention)
     cues = _cues_for(reading, mention)
-    if not cues and not drafts and (agentive := _agentive(reading, mention)):
-        return agentive
-    if not cues and not drafts and (reading.own_statement or _attributed_after(reading, mention)):
-        return _asserted(reading, mention)
     if not cues:
-        return drafts
+        return drafts or _uncued(reading, mention)
     nearest = cues[-1]
     if nearest.label == "conditional" and not _CONDITION_FOR.match(
         reading.text[nearest.end : mention.start]
@@ -522,13 +528,10 @@ def _asserted(reading: Reading, mention: IssueMention) -> list[Draft]:
         reading.ctx.vocab,
     )
     names = [reading.own(a) for s in subjects for a in s.actors] or reading.default_holder()
-    stance = _stance(reading, fake, mention)
-    basis = "asserted"
-    return (
-        [Draft(a, mention.issue, stance, reading.sentence, basis=basis) for a in names]
-        if stance
-        else []
-    )
+    asserted = _stance(reading, fake, mention)
+    if asserted is None:
+        return []
+    return [Draft(a, mention.issue, asserted, reading.sentence, basis="asserted") for a in names]
 
 
 def _conditions(rest: str) -> tuple[str, ...]:
@@ -541,6 +544,8 @@ def _conditions(rest: str) -> tuple[str, ...]:
 def _conditional(reading: Reading, drafts: list[Draft]) -> list[Draft]:
     """Make support conditional where its holder attaches conditions beyond reciprocity."""
     vocab, text = reading.ctx.vocab, reading.text
+    if not drafts or not any(d.stance is Stance.SUPPORTS for d in drafts):
+        return drafts  # only support becomes conditional
     found = list(vocab.conditional.finditer(text))
     if vocab.reciprocal.search(text) and all(
         c.text.lower() in {"condition", "conditions"} for c in found
@@ -649,14 +654,13 @@ def _proposal(reading: Reading, issues: list[IssueMention], drafts: list[Draft])
 
 
 def sentence_positions(
-    sentence: Sentence, ctx: DocContext, *, proposed: bool = False
+    sentence: Sentence, ctx: DocContext, *, proposed: bool = False, elsewhere: bool = False
 ) -> list[Draft]:
     """Return the position claims of one sentence, and update the reading context; a
     `proposed` sentence (a plan's point) states its author's proposal."""
     reading = _read(sentence, ctx)
     issues = find_issues(sentence.text, ctx.vocab, ctx.focus) + _pronoun_objects(reading)
     drafts: list[Draft] = []
-    elsewhere = ctx.vocab.about_elsewhere(sentence.text)
     if not sentence.question and not elsewhere:  # a question states no position
         for mention in issues:
             drafts += _issue_claims(reading, mention)
