@@ -6,6 +6,8 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.integration.helpers import PUTIN, WEATHER, json_channel
 from tests.servers import item, rss
 
@@ -309,3 +311,49 @@ def test_channels_test_sends_and_reports_each_target(cli, config_dir, receiver):
     listed = cli("channels", "list").stdout
     assert "channel:desk" in listed
     assert "127.0.0.1" not in listed
+
+
+BAD_DOCUMENTS = [
+    # (what, file bytes, exit code, what the user reads, claims read)
+    ("empty", b"", 0, "note: the document has no text", 0),
+    ("binary", bytes(range(256)) * 64, 2, "binary data, not a text document", None),
+    (
+        "unknown script",
+        "特朗普与普京通电话，讨论乌克兰停火问题。".encode() * 20,
+        0,
+        "CJK script",
+        0,
+    ),
+    ("Windows-1251", "Путин согласился. Putin agreed to a ceasefire.".encode("cp1251"), 0, "", 1),
+    ("Latin-1", "Putin agreed to a ceasefire. Caf\xe9".encode("latin-1"), 0, "", 1),
+    (
+        "raw HTML",
+        (
+            b"<html><head><script>var putin=1;</script></head><body><p>Putin agreed to a "
+            b"<b>ceasefire</b>.</p></body></html>"
+        ),
+        0,
+        "",
+        1,
+    ),
+    ("5 MB", b"Putin agreed to a ceasefire. " + b"filler words " * 420_000, 0, "first 100,000", 1),
+]
+
+
+@pytest.mark.parametrize(
+    ("what", "body", "code", "message", "claims"), BAD_DOCUMENTS, ids=[b[0] for b in BAD_DOCUMENTS]
+)
+def test_extract_gives_each_bad_document_a_clear_result(
+    cli, tmp_path, what, body, code, message, claims
+):
+    """Empty, binary, foreign-script, mislabelled, HTML and huge documents get a clear result
+    (claims, or a note or an error saying why there are none), never a traceback."""
+    path = tmp_path / "statement.txt"
+    path.write_bytes(body)
+    result = cli("extract", str(path), expect=code)
+    assert "Traceback" not in result.stderr
+    assert message in result.stderr
+    if claims is not None:
+        out = json.loads(cli("extract", str(path), "--json").stdout)
+        assert len(out["positions"]) == claims, out
+        assert all("<" not in p["evidence"]["sentence"] for p in out["positions"])

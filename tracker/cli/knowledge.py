@@ -4,12 +4,14 @@ annotations), `tracker state` (the current positions and facts)."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from tracker import charset
 from tracker.cli.base import JsonFlag, app, fail, wiring
 from tracker.cli.output import table
 from tracker.config.errors import ConfigError
@@ -26,6 +28,7 @@ from tracker.services.evaluation import (
 )
 from tracker.services.state_view import topic_state
 from tracker.settings import SettingsError, load_settings
+from tracker.sources.html_text import html_to_text
 
 TopicOption = Annotated[
     str | None, typer.Option("--topic", help="Topic id (default: the only one).")
@@ -60,10 +63,7 @@ def extract(
 ) -> None:
     """Print the positions and key facts one document states, with their evidence."""
     extractor = _extractor(_config(), topic)
-    try:
-        document = parse_document(file.read_text(encoding="utf-8"), file.name)
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {file}: {exc}")
+    document = parse_document(_statement_text(file), file.name)
     extraction = extractor.extract(document)
     if as_json:
         typer.echo(json.dumps(extraction.to_json(), ensure_ascii=False, indent=2))
@@ -79,6 +79,33 @@ def extract(
     )
     facts = [[f.key, str(f.value), f.evidence.sentence] for f in extraction.facts]
     typer.echo("\n" + (table(["FACT", "VALUE", "EVIDENCE"], facts) if facts else "no facts"))
+    for note in extraction.notes:
+        typer.echo(f"note: {note}", err=True)
+
+
+_MAX_READ = 64 * 1024 * 1024  # a statement file larger than this is no statement
+_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_BINARY_SHARE = 0.05
+_MARKUP = re.compile(
+    r"^\s*(?:<!doctype html|<html|<\?xml[^>]*>\s*<html)|<(?:p|div|br|body)\b", re.IGNORECASE
+)
+
+
+def _statement_text(file: Path) -> str:
+    """Read a statement file as text: any charset, HTML as its text; binary data refused."""
+    try:
+        with file.open("rb") as stream:
+            body = stream.read(_MAX_READ + 1)
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror or exc}")
+        raise  # unreachable: fail() exits
+    if len(body) > _MAX_READ:
+        fail(f"cannot read {file}: larger than {_MAX_READ // (1024 * 1024)} MB")
+    sample = body[:65536]
+    if b"\x00" in sample or len(_CONTROL.findall(sample)) > _BINARY_SHARE * max(1, len(sample)):
+        fail(f"cannot read {file}: binary data, not a text document")
+    text = charset.decode(body)
+    return html_to_text(text) if _MARKUP.search(text[:4096]) else text
 
 
 def _line(name: str, score: Score) -> str:

@@ -92,12 +92,14 @@ class Extraction:
 
     positions: list[PositionClaim] = field(default_factory=list)
     facts: list[FactClaim] = field(default_factory=list)
+    notes: tuple[str, ...] = ()  # what the reader should know: a text cut short, unread script
 
     def bound_to(self, document: str) -> Extraction:
         """Return the same claims, their evidence pointing at `document`."""
         return Extraction(
             [replace(p, evidence=replace(p.evidence, document=document)) for p in self.positions],
             [replace(f, evidence=replace(f.evidence, document=document)) for f in self.facts],
+            self.notes,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -105,4 +107,5 @@ class Extraction:
         return {
             "positions": [p.to_json() for p in self.positions],
             "facts": [f.to_json() for f in self.facts],
+            "notes": list(self.notes),
         }

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -56,3 +58,42 @@ def parse_document(raw: str, doc_id: str = "") -> Document:
         published=_date(header.get("published", "")),
         genre=header.get("genre", ""),
     )
+
+
+# A statement is never this long; a longer text (a page of archives, a runaway body) is read
+# as far as this, and the reader is told.
+MAX_TEXT = 100_000
+_SAMPLE = 4_000
+_MAJORITY = 0.5
+
+
+def script_of(text: str) -> str:
+    """Return the script most of a text's letters are written in ("LATIN", "CYRILLIC", "CJK")."""
+    scripts = Counter(
+        unicodedata.name(char, "UNKNOWN").split(" ", 1)[0]
+        for char in text[:_SAMPLE]
+        if char.isalpha()
+    )
+    if not scripts:
+        return ""
+    script, count = scripts.most_common(1)[0]
+    return script if count / sum(scripts.values()) > _MAJORITY else ""
+
+
+def screened(text: str, scripts: frozenset[str]) -> tuple[str, list[str]]:
+    """Return the part of a text the extractor reads, and notes on what it leaves out: the
+    rest of an overlong text, or all of a text in a script the vocabulary is not written in."""
+    notes = []
+    if not text.strip():
+        return "", ["the document has no text"]
+    if len(text) > MAX_TEXT:
+        notes.append(f"read the first {MAX_TEXT:,} of {len(text):,} characters")
+        text = text[:MAX_TEXT]
+    script = script_of(text)
+    if script and script not in scripts:
+        name = script if len(script) <= len("CJK") else script.title()
+        notes.append(
+            f"the text is in {name} script, which this topic's vocabulary does not read: no claims"
+        )
+        return "", notes
+    return text, notes

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Protocol
 
 from tracker.domain.claims import Extraction, FactClaim
-from tracker.domain.extraction.document import Document
+from tracker.domain.extraction.document import Document, screened
 from tracker.domain.extraction.facts import document_contexts, sentence_facts
 from tracker.domain.extraction.holders import document_context
 from tracker.domain.extraction.mentions import find_issues
@@ -40,13 +41,22 @@ class Extractor(Protocol):
 class RuleExtractor:
     """Reads claims with the cue phrases and patterns of a topic's vocabulary."""
 
-    def __init__(self, vocabulary: Vocabulary) -> None:
+    def __init__(
+        self, vocabulary: Vocabulary, scripts: frozenset[str] = frozenset({"LATIN"})
+    ) -> None:
         self.vocabulary = vocabulary
+        self.scripts = scripts  # the scripts its vocabulary is written in
 
     def extract(self, document: Document) -> Extraction:
         """Return the claims of `document`, one per (actor, issue) and per (fact, value)."""
         text = f"{document.title}\n\n{document.text}" if document.title else document.text
-        if self.vocabulary.about_elsewhere(text):
+        text, notes = screened(text, self.scripts)
+        if notes:
+            return replace(self._read(document, text), notes=tuple(notes))
+        return self._read(document, text)
+
+    def _read(self, document: Document, text: str) -> Extraction:
+        if not text.strip() or self.vocabulary.about_elsewhere(text):
             return Extraction()  # the Korean armistice, a Gaza truce: another story's claims
         sentences = split_sentences(text)
         ctx = document_context(self.vocabulary, text, document.speaker)

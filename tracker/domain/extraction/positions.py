@@ -400,12 +400,19 @@ def _issue_claims(reading: Reading, mention: IssueMention) -> list[Draft]:
 
 # An issue named by its own verb ("exchanged prisoners", "will never recognise Crimea"),
 # and what may stand between it and its subject: auxiliaries, negation, a few adverbs.
-_ISSUE_VERB = re.compile(
-    r"^(?:exchang|swap|releas|free|halt|stop|ceas|paus|lift|eas|giv|gave|cede|ced|recogni|join|"
-    r"hold|held|negotiat|withdr|hand|return|resum|start|begin|began|sign|suppl|send|sent|provid|"
-    r"deliver|arm|rearm|meet|met|talk|end|extend|respect|observ|declar|agree|accept)",
-    re.IGNORECASE,
+_VERB_STEMS = (
+    "exchang(?:e|es|ed|ing)|swap(?:s|ped|ping)?|releas(?:e|es|ed|ing)|free(?:s|d|ing)?|"
+    "halt(?:s|ed|ing)?|stop(?:s|ped|ping)?|ceas(?:e|es|ed|ing)|paus(?:e|es|ed|ing)|"
+    "lift(?:s|ed|ing)?|eas(?:e|es|ed|ing)|giv(?:e|es|ing)|gave|given|ced(?:e|es|ed|ing)|"
+    "recogni[sz](?:e|es|ed|ing)|join(?:s|ed|ing)?|hold(?:s|ing)?|held|"
+    "negotiat(?:e|es|ed|ing)|withdr(?:aw|aws|awing|awn|ew)|hand(?:s|ed|ing)?|"
+    "return(?:s|ed|ing)?|resum(?:e|es|ed|ing)|start(?:s|ed|ing)?|begin(?:s|ning)?|began|"
+    "sign(?:s|ed|ing)?|suppl(?:y|ies|ied|ying)|send(?:s|ing)?|sent|provid(?:e|es|ed|ing)|"
+    "deliver(?:s|ed|ing)?|rearm(?:s|ed|ing)?|meet(?:s|ing)?|met|talk(?:s|ed|ing)?|"
+    "extend(?:s|ed|ing)?|respect(?:s|ed|ing)?|observ(?:e|es|ed|ing)|declar(?:e|es|ed|ing)|"
+    "agree(?:s|d|ing)?|accept(?:s|ed|ing)?"
 )
+_ISSUE_VERB = re.compile(rf"^(?:{_VERB_STEMS})\b", re.IGNORECASE)
 _AUXILIARIES = re.compile(
     r"^\s*(?:(?:will|would|shall|can|could|may|might|must|should|has|have|had|is|are|was|were|"
     r"be|been|not|never|no longer|also|again|now|then|already|finally|jointly|both|each|today|"
