@@ -1,90 +1,83 @@
-"""The corpus served as feed items in date order through the real pipeline: position and fact events."""
+"""The whole corpus served as feed items in publication order through the real pipeline: the
+position alerts an editor would get, scored against the documents' annotations."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from pathlib import Path
+
 import pytest
 
-from tests.integration.corpus_feeds import FEEDS, by_day, corpus_docs, noon, rss_of
-from tests.integration.helpers import events, run_once
+from tests.integration.corpus_feeds import by_day, corpus_docs, feeds_of, noon, rss_of
+from tests.integration.helpers import events, run_once, statements
+from tracker.services.evaluation import load_annotations
+
+ANNOTATIONS = Path(__file__).resolve().parents[1] / "corpus" / "annotations"
+# Measured when set (rules of December 2026, 128 documents): raise as the rules improve.
+PRECISION_FLOOR = 0.6
 
 
 @pytest.fixture
 def replay(config_dir, feeds, make_tracker):
     """Publish each day's documents on their feeds and poll once, on that day's clock."""
+    docs = corpus_docs()
+    speakers = feeds_of(docs)
     config_dir.sources(
         [
-            config_dir.feed(
-                feed, feeds.url(f"/{feed}.xml"), **({"speaker": speaker} if speaker else {})
-            )
-            for feed, (speaker, _) in FEEDS.items()
+            config_dir.feed(feed, feeds.url(f"/{feed}.xml"), **({"speaker": s} if s else {}))
+            for feed, s in speakers.items()
         ]
     )
+    for feed in speakers:
+        feeds.set(f"/{feed}.xml", rss_of([]))
     tracker = make_tracker(backlog_max_age=0)
-    docs, published, log = corpus_docs(), [], []
+    published, log = [], []
     for day, todays in by_day(docs):
         published += todays
-        for feed in FEEDS:
+        for feed in {d.feed for d in todays}:
             feeds.set(f"/{feed}.xml", rss_of([d for d in published if d.feed == feed]))
         before = len(events(tracker))
         run_once(tracker, clock=lambda day=day: noon(day))
-        log += [(day.isoformat(), e) for e in events(tracker)[before:]]
-    return tracker, log
+        log += events(tracker)[before:]
+    keys = {s.id: (s.key, s.cluster_id) for s in statements(tracker)}
+    return tracker, log, keys
 
 
-def _claims(log, prefix):
+def _alerts(log, keys):
+    """(document, story, actor, issue, stance, type) of every position event."""
     out = []
-    for day, event in log:
-        if event.type.startswith(prefix):
+    for event in log:
+        if event.type in {"position.new", "position.changed"}:
+            key, story = keys[event.statement_id]
             data = event.data
-            what = (
-                f"{data['actor']['id']}/{data['issue']['id']}={data['stance']}"
-                if "actor" in data
-                else f"{data['key']}={data['value']}"
+            out.append(
+                (key, story, data["actor"]["id"], data["issue"]["id"], data["stance"], event.type)
             )
-            out.append((day, event.source_id, event.type, what))
     return out
 
 
-def test_repeated_positions_raise_nothing_and_new_ones_are_announced(replay):
-    """Statements repeating known positions raise no event; each new (actor, issue) raises one."""
-    _tracker, log = replay
-    positions = _claims(log, "position.")
-    subjects = [p[3].split("=")[0] for p in positions if p[2] == "position.new"]
-    assert len(subjects) == len(set(subjects))  # each position announced once
-    # The Moscow Times and Trump's post of 12 February repeat the Kremlin readout: nothing new.
-    assert [p for p in positions if p[0] == "2025-02-12"] == [
-        ("2025-02-12", "kremlin", "position.new", "trump/ceasefire=supports"),
-        ("2025-02-12", "kremlin", "position.new", "putin/peace_talks=supports"),
-        ("2025-02-12", "kremlin", "position.new", "trump/peace_talks=supports"),
-    ]
-    assert ("2025-03-13", "putin", "position.new", "putin/ceasefire=conditional") in positions
-    assert ("2025-03-18", "kremlin", "position.new", "russia/ceasefire=conditional") in positions
-    assert (
-        "2025-03-18",
-        "kremlin",
-        "position.new",
-        "putin/energy_strikes_halt=supports",
-    ) in positions
-
-
-def test_the_scope_change_of_the_ceasefire_is_one_event(replay):
-    """ceasefire.scope goes full -> energy infrastructure once, when the Kremlin readout says so."""
-    _tracker, log = replay
-    scope = [f for f in _claims(log, "fact.") if f[3].startswith("ceasefire.scope")]
-    assert scope == [
-        ("2025-03-11", "zelenskiy", "fact.new", "ceasefire.scope=full"),
-        ("2025-03-18", "kremlin", "fact.changed", "ceasefire.scope=energy_infrastructure"),
-    ]
-    (changed,) = [e for _, e in log if e.type == "fact.changed"]
-    assert changed.data["previous"]["value"] == "full"
-    assert changed.severity == "urgent"
-    assert "energy infrastructure" in changed.data["evidence"]["sentence"]
+def test_position_alerts_are_right_and_stances_do_not_flap(replay):
+    """Most position alerts state what their document says, and no actor's stance on an
+    issue changes twice within one story."""
+    _tracker, log, keys = replay
+    gold = load_annotations(ANNOTATIONS)
+    alerts = _alerts(log, keys)
+    right = [a for a in alerts if a[0] in gold and (a[2], a[3], a[4]) in gold[a[0]].positions]
+    precision = len(right) / len(alerts)
+    changes = defaultdict(list)
+    for doc, story, actor, issue, stance, kind in alerts:
+        if kind == "position.changed":
+            changes[(actor, issue, story)].append((doc, stance))
+    flaps = {k: v for k, v in changes.items() if len(v) > 1}
+    print(f"position alerts: {len(alerts)}, right: {len(right)}, precision {precision:.2f}")
+    assert precision >= PRECISION_FLOOR, sorted(set(alerts) - set(right))
+    assert not flaps
 
 
 def test_every_claim_event_quotes_its_evidence_and_sources(replay):
     """Each position and fact event carries the sentence it was read from and its statement."""
-    _tracker, log = replay
-    claim_events = [e for _, e in log if e.type.startswith(("position.", "fact."))]
+    _tracker, log, _keys = replay
+    claim_events = [e for e in log if e.type.startswith(("position.", "fact."))]
     assert len(claim_events) >= 30
     for event in claim_events:
         evidence = event.data["evidence"]

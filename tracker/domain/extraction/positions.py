@@ -295,7 +295,14 @@ _CLAUSE_BREAK = re.compile(
 )
 _CHAIN_GAP_WORDS = 12
 _MENTION_BREAK = re.compile(r";|\b(?:but|while|whereas|then)\b|,\s*then\b", re.IGNORECASE)
-_CONDITION_FOR = re.compile(r"^\s*(?:for|of|to)\b", re.IGNORECASE)  # "a precondition for a truce"
+# Conditional cues that introduce the condition itself ("only if X", "provided that X"), as
+# against those whose object is the conditioned thing ("issues related to X", "a precondition
+# for X", "nuances"): an issue after the first kind is what is demanded, not what is offered.
+_INTRODUCES_CONDITION = re.compile(
+    r"^(?:only\s+(?:if|after|when)|provided|on\s+condition|as\s+long\s+as|unless|in\s+exchange|"
+    r"but\b)",
+    re.IGNORECASE,
+)
 _STANCE_LABELS = frozenset({"supports", "opposes", "proposal"})
 
 
@@ -381,9 +388,7 @@ def _issue_claims(reading: Reading, mention: IssueMention) -> list[Draft]:
     if not cues:
         return drafts or _uncued(reading, mention)
     nearest = cues[-1]
-    if nearest.label == "conditional" and not _CONDITION_FOR.match(
-        reading.text[nearest.end : mention.start]
-    ):
+    if nearest.label == "conditional" and _INTRODUCES_CONDITION.match(nearest.text):
         return drafts  # "only if weapons supplies stop": the issue is the condition itself
     if nearest.label == "neutral" or _irrealis(reading, nearest, mention):
         return drafts
