@@ -33,7 +33,7 @@ def feed_of(document: Document) -> str:
     """Each speaker line is a source of its own ("news (quotes Peskov)" too), so a replayed
     statement is read with the speaker `tracker eval` reads it with."""
     slug = re.sub(r"[^a-z0-9]+", "-", document.speaker.lower()).strip("-")[:40] or "news"
-    return f"{slug}-{hashlib.sha1(document.speaker.encode()).hexdigest()[:6]}"
+    return f"{slug}-{hashlib.sha256(document.speaker.encode()).hexdigest()[:6]}"
 
 
 def corpus_docs() -> list[CorpusDoc]:
