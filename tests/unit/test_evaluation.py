@@ -13,8 +13,8 @@ from tracker.services.evaluation import run_evaluation
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "corpus"
 # Measured on the 37 documents of annotations/2025-spring.yaml when this floor was set:
-# positions F1 0.77 (chains of stance verbs, people), facts F1 0.93 (structural fact rules). Raise it as rules improve.
-POSITIONS_FLOOR = 0.75
+# positions F1 0.81 (chains of stance verbs, people, owners), facts F1 0.93 (structural fact rules). Raise it as rules improve.
+POSITIONS_FLOOR = 0.80
 FACTS_FLOOR = 0.92
 
 

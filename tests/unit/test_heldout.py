@@ -17,9 +17,10 @@ ROOT = Path(__file__).resolve().parents[2]
 ROWS = yaml.safe_load((Path(__file__).parent / "tables" / "heldout.yaml").read_text())
 # Measured: 0.42 / 0.67 when the set was written, 0.62 / 0.75 after general fixes for the
 # failure kinds a review found (if- and whether-clauses, predictions, untracked speakers,
-# suspending verbs). Raise, never lower; a fresh set from someone else would be blind again.
-POSITIONS_F1_FLOOR = 0.61
-FACTS_F1_FLOOR = 0.74
+# suspending verbs), 0.76 / 0.95 with chains of stance verbs and the structural fact rules.
+# Raise, never lower; a fresh set from someone else would be blind again.
+POSITIONS_F1_FLOOR = 0.75
+FACTS_F1_FLOOR = 0.94
 
 
 def _f1(found: int, expected: int, correct: int) -> float:

@@ -271,6 +271,10 @@ CONDITIONAL = (
     "precondition*",
     "provided",
     "but ... must",
+    "but ... need*",
+    "but ... require*",
+    "needs more details",
+    "need more details",
     "only after",
     "only when",
     "unless",
@@ -344,6 +348,9 @@ NEUTRAL = (
     "reported",
     "learn*",
     "details of",
+    "position on",
+    "views on",
+    "stance on",
 )
 NEGATION = (
     "not",

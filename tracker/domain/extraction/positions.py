@@ -22,6 +22,11 @@ _MODAL = re.compile(
     re.IGNORECASE,
 )
 _NOT_ONLY = re.compile(r"\bnot\s+only\b", re.IGNORECASE)
+_TOPIC_OF = re.compile(
+    r"\b(?:about|regarding|concerning|on the (?:subject|issue|question|topic) of|details of|"
+    r"information on|position on|views? on|stance on)\s+(?:[\w-]+\s+){0,3}$",
+    re.IGNORECASE,
+)
 _PERFORMATIVE = re.compile(r"^(?:announc|declar|proclaim)", re.IGNORECASE)
 # Between a verb and its direct object: determiners, numbers and adjectives, no clause.
 _OBJECT_GAP = re.compile(
@@ -170,6 +175,8 @@ def _stance(reading: Reading, cue: Match, mention: IssueMention) -> Stance | Non
             return _FLIP[after]  # "does not think a ceasefire is needed"
         if after is None and _PERFORMATIVE.match(cue.text) and _OBJECT_GAP.match(between):
             return Stance.SUPPORTS  # "declared a truce": the announcement is the act
+        if after is None and _TOPIC_OF.search(between):
+            return None  # "has no information about the ceasefire": its topic, not a stance
         if after is None and not (
             _MODAL.search(between) or reading.ctx.vocab.negation.search(between)
         ):
@@ -369,6 +376,20 @@ def _chain_claims(reading: Reading, chain: list[Match], mention: IssueMention) -
     return drafts
 
 
+def _owned(reading: Reading, mention: IssueMention) -> list[Draft]:
+    """ "President Trump's unconditional ceasefire": the owner named before an issue holds it."""
+    owners = proposal_owner(
+        reading.text, reading.actors, Match("x", mention.start, mention.end, "")
+    )
+    owners = [m for m in owners if m.possessive(reading.text)]
+    stance = Stance.OPPOSES if mention.inverse else Stance.SUPPORTS
+    return [
+        Draft(reading.own(a), mention.issue, stance, reading.sentence, basis="proposal")
+        for m in owners
+        for a in m.actors
+    ]
+
+
 def _uncued(reading: Reading, mention: IssueMention) -> list[Draft]:
     """An issue no stance verb governs: named by its own verb after its subject, or stated
     in a person's own words ("Ukraine will not give up its land")."""
@@ -383,7 +404,7 @@ def _uncued(reading: Reading, mention: IssueMention) -> list[Draft]:
 def _issue_claims(reading: Reading, mention: IssueMention) -> list[Draft]:
     """The stance verbs that govern the issue decide, composed outermost first ("refused to
     accept" opposes); a reporting verb decides only with a modal or a negation after it."""
-    drafts = _passive(reading, mention)
+    drafts = _passive(reading, mention) + _owned(reading, mention)
     cues = _cues_for(reading, mention)
     if not cues:
         return drafts or _uncued(reading, mention)
@@ -672,6 +693,8 @@ def sentence_positions(
     `proposed` sentence (a plan's point) states its author's proposal."""
     reading = _read(sentence, ctx)
     issues = find_issues(sentence.text, ctx.vocab, ctx.focus) + _pronoun_objects(reading)
+    # "the cessation of hostilities and a truce": a cue inside one issue's name is that name
+    reading.cues = [c for c in reading.cues if not any(m.start <= c.start < m.end for m in issues)]
     drafts: list[Draft] = []
     if not sentence.question and not elsewhere:  # a question states no position
         for mention in issues:
