@@ -14,6 +14,9 @@ from tracker.domain.extraction.text import Sentence, quoted_spans
 from tracker.domain.extraction.vocabulary import Vocabulary
 
 _COORDINATION = re.compile(r"^(?:['\u2019]s)?\s*(?:,|and|,\s*and|&|as well as)\s*$")
+_QUOTE_FROM = re.compile(
+    r"^\W*(?:quote|quotes|quoting|in the words of)\s+(?:from\s+)?[^:]{2,80}:", re.I
+)
 _INFINITIVE = re.compile(r"\bto\s+(?:\w+\s+)?$")
 
 
@@ -81,6 +84,11 @@ def quote_speaker(
 ) -> tuple[str | None, bool]:
     """Return who speaks the quoted words of a sentence (the attribution, else the speaker),
     and whether that is a person."""
+    named = _QUOTE_FROM.match(sentence.text)
+    if named:  # "Quote from Medinsky: ..."
+        who = [a for a in actors if a.start < named.end() and a.kind == "name"]
+        if who:
+            return who[0].actors[0], who[0].person
     spans = quoted_spans(sentence)
     if not spans:
         return None, False
