@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.domain.events import Event
+from tracker.domain.queue import Status
 from tracker.storage.models import EventRow
 
 
@@ -32,6 +33,7 @@ class EventRepository:
             statement_id=event.statement_id,
             data=event.data,
             created_at=now,
+            status=Status.NEEDS_REVIEW.value if event.held else Status.OPEN.value,
         )
         self.session.add(row)
         return row
