@@ -155,9 +155,7 @@ def _copy(outcome: Outcome) -> Judged:
     return Judged(Outcome.CONFIRMED if outcome is Outcome.CONFIRMED else Outcome.NOTED, copy=True)
 
 
-def _reasons(
-    runtime: Runtime, topic: str, judged: Judged, confidence: float
-) -> tuple[Reason, ...]:
+def _reasons(runtime: Runtime, topic: str, judged: Judged, confidence: float) -> tuple[Reason, ...]:
     if judged.outcome not in _RAISES:
         return ()
     policy = runtime.review(topic)

@@ -44,8 +44,9 @@ def _pending(uow: UnitOfWork, event_id: str, verdict: Verdict) -> tuple[EventRow
     if event is None:
         raise NotFound(f"no event {event_id!r}")
     claim = uow.state.claim_for_event(event_id)
-    check_pending(claim.review if claim is not None else None, verdict)
-    assert claim is not None  # check_pending raised otherwise  # noqa: S101
+    if claim is None:
+        raise ReviewConflict("this event does not need review")
+    check_pending(claim.review, verdict)
     return event, claim
 
 
@@ -140,4 +141,4 @@ def reject(
         cancelled=cancelled,
         note=note,
     )
-    return Decided(event, claim, Verdict.REJECT, False, 0, cancelled)
+    return Decided(event, claim, Verdict.REJECT, applied=False, released=0, cancelled=cancelled)

@@ -47,6 +47,7 @@ class EventRepository:
         *,
         limit: int = 100,
         types: Sequence[str] = (),
+        statuses: Sequence[str] = (),
         source_id: str | None = None,
         after_seq: int | None = None,
         newest_first: bool = False,
@@ -55,6 +56,8 @@ class EventRepository:
         query = select(EventRow)
         if types:
             query = query.where(EventRow.type.in_(types))
+        if statuses:
+            query = query.where(EventRow.status.in_(statuses))
         if source_id:
             query = query.where(EventRow.source_id == source_id)
         if after_seq is not None:
