@@ -8,9 +8,15 @@ import email.utils
 import time
 
 import pytest
-import yaml
 
-from tests.integration.helpers import PUTIN, deliveries, events, json_channel, run_once
+from tests.integration.helpers import (
+    PUTIN,
+    deliveries,
+    events,
+    json_channel,
+    run_once,
+    set_review,
+)
 from tests.servers import item, rss
 from tracker.bootstrap import utcnow
 from tracker.domain.access import Role
@@ -34,12 +40,6 @@ AGAINST = (
     "Russian President Vladimir Putin rejected a full ceasefire on Thursday, telling officials "
     "in Moscow that a truce would only let Ukraine rearm."
 )
-
-
-def set_review(config_dir, **settings: object) -> None:
-    """Give the test's copy of the topic file a `review:` section."""
-    path = config_dir.path / "topics" / f"{TOPIC}.yaml"
-    path.write_text(path.read_text() + "\n" + yaml.safe_dump({"review": settings}))
 
 
 def _feeds(config_dir, feeds, *names: str, speakers: dict[str, str] | None = None) -> None:
@@ -116,7 +116,8 @@ def test_a_low_confidence_claim_is_held_until_confirmed_then_alerts_once(
     _deliver(tracker)
     assert len(receiver.received) == 1
     position = _putin(tracker, "energy_strikes_halt")
-    assert position is not None and position["stance"] == "supports"
+    assert position is not None
+    assert position["stance"] == "supports"
     assert [h["outcome"] for h in position["history"]] == ["new"]
     (confirmed,) = events(tracker, "position.new")
     assert (confirmed.status, confirmed.assignee) == ("resolved", "alice")
@@ -176,7 +177,8 @@ def test_a_report_contradicting_own_words_does_not_flip_the_stance(config_dir, f
     run_once(tracker)
     assert [e.type for e in events(tracker, "position.new", "position.changed")] == ["position.new"]
     position = _putin(tracker)
-    assert position is not None and position["stance"] == "opposes"
+    assert position is not None
+    assert position["stance"] == "opposes"
     assert [(h["source"], h["voice"], h["outcome"]) for h in position["history"]] == [
         ("kremlin", "own words", "new"),
         ("paper", "report", "noted"),

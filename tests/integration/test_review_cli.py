@@ -7,8 +7,8 @@ import json
 
 import yaml
 
-from tests.integration.helpers import PUTIN
-from tests.integration.test_review import EDITOR, set_review
+from tests.integration.helpers import PUTIN, set_review
+from tests.integration.test_review import EDITOR
 from tests.servers import item, rss
 from tracker.bootstrap import utcnow
 from tracker.domain.extraction.document import parse_document
