@@ -20,7 +20,7 @@ from tracker.domain.messages import title
 from tracker.domain.queue import Action, InvalidAction, QueueConflict, Status
 from tracker.services import accounts, desk
 from tracker.services.accounts import Principal
-from tracker.services.state_view import topic_state
+from tracker.services.state_view import outcome_of, topic_state
 from tracker.storage.desk import QueueFilter
 from tracker.storage.models import EventRow, StatementRow
 from tracker.web.api import event_out, source_out, story_out
@@ -362,7 +362,8 @@ def _provenance(uow: Any, row: EventRow) -> list[dict[str, Any]]:
             "stated_at": c.stated_at,
             "source_id": c.source_id,
             "value": c.stance or (c.value or {}).get("value"),
-            "outcome": c.outcome,
+            "outcome": outcome_of(c),
+            "voice": "own words" if c.own_words else "report",
             "sentence": c.sentence,
             "statement_id": c.statement_id,
         }
