@@ -54,6 +54,12 @@ class NewText:
         """The story cluster the statement belongs to (its own id when it has none)."""
         return self.statement.cluster_id or self.statement.id
 
+    @property
+    def copy(self) -> bool:
+        """Whether the statement is another outlet's copy of a story (not the story's first
+        statement, whose own edits are news)."""
+        return self.story != self.statement.id
+
 
 def own_words(runtime: Runtime, topic: str, source: SourceSpec, actor: str) -> bool:
     """Whether a source speaks for `actor` (its speaker is the actor, or speaks for them)."""
@@ -183,8 +189,12 @@ def _judge_position(
     )
     outcome = position_outcome(current, claim.stance, item.stated_at)
     own = own_words(runtime, topic, item.source, claim.actor)
-    if outcome is not Outcome.STALE and uow.state.story_claim(
-        topic, item.story, item.statement.id, subject=(claim.actor, claim.issue)
+    if (
+        outcome is not Outcome.STALE
+        and item.copy
+        and uow.state.story_claim(
+            topic, item.story, item.statement.id, subject=(claim.actor, claim.issue)
+        )
     ):
         return replace(_copy(outcome), own=own)
     if outcome is not Outcome.CHANGED or own:
@@ -287,8 +297,10 @@ def _judge_fact(
         credible=item.source.credible,
         current_credible=runtime.credible(row.source_id) if row is not None else True,
     )
-    if outcome is not Outcome.STALE and uow.state.story_claim(
-        topic, item.story, item.statement.id, subject=claim.key
+    if (
+        outcome is not Outcome.STALE
+        and item.copy
+        and uow.state.story_claim(topic, item.story, item.statement.id, subject=claim.key)
     ):
         return _copy(outcome)
     if outcome is Outcome.DISPUTED and claim.confidence < runtime.review(topic).min_confidence:

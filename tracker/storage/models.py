@@ -270,6 +270,7 @@ class ClaimRow(Base):
         Index("ix_claims_statement", "statement_id"),
         Index("ix_claims_event", "event_id"),
         Index("ix_claims_review", "review", "reviewed_at"),
+        Index("ix_claims_story", "story_id"),
     )
 
 

@@ -25,12 +25,18 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('reviewed_by', sa.String(length=120), nullable=True))
         batch_op.create_index('ix_claims_event', ['event_id'], unique=False)
         batch_op.create_index('ix_claims_review', ['review', 'reviewed_at'], unique=False)
-    # Earlier claims: each statement its own story (what 0005 did for statements).
-    op.execute("UPDATE claims SET story_id = statement_id")
+        batch_op.create_index('ix_claims_story', ['story_id'], unique=False)
+    # Earlier claims: the story of their statement (0005 made each earlier statement its own).
+    op.execute(
+        "UPDATE claims SET story_id = COALESCE("
+        "(SELECT statements.cluster_id FROM statements WHERE statements.id = claims.statement_id),"
+        " statement_id)"
+    )
 
 
 def downgrade() -> None:
     with op.batch_alter_table('claims', schema=None) as batch_op:
+        batch_op.drop_index('ix_claims_story')
         batch_op.drop_index('ix_claims_review')
         batch_op.drop_index('ix_claims_event')
         batch_op.drop_column('reviewed_by')
