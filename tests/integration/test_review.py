@@ -274,3 +274,54 @@ def test_a_syndicated_copy_counts_once_and_cannot_flip_the_stance_back(
     ]
     stories = {h["story"] for h in position["history"] if h["source"] != "other"}
     assert len(stories) == 1
+
+
+def test_a_confirm_after_the_state_moved_on_records_the_claim_but_sends_nothing(
+    config_dir, feeds, receiver, make_tracker
+):
+    """A claim held for review, then a newer statement settles the stance: confirming the old
+    one records it (stale) and cancels its alert as superseded, so nobody is told old news."""
+    topic = config_dir.path / "topics" / f"{TOPIC}.yaml"
+    shipped = topic.read_text()
+    set_review(config_dir, min_confidence=1.0)
+    _feeds(config_dir, feeds, "paper", "wire")
+    _positions_alert(config_dir, receiver)
+    tracker = make_tracker(backlog_max_age=0)
+    run_once(tracker)
+    feeds.set("/paper.xml", rss(item("p1", "Putin said to accept", SUPPORTS_REPORT)))
+    run_once(tracker)
+    (held,) = events(tracker, "position.new")
+    topic.write_text(shipped)  # back to the default threshold: the next claim is not held
+    feeds.set("/wire.xml", rss(item("w1", "Putin rejects ceasefire", AGAINST)))
+    run_once(tracker)
+    assert _putin(tracker)["stance"] == "opposes"
+    assert len(receiver.wait_for(1)) == 1
+    done = _decide(tracker, "confirm", held.id)
+    assert (done.applied, done.released, done.cancelled) == (False, 0, 1)
+    _deliver(tracker)
+    assert len(receiver.received) == 1
+    position = _putin(tracker)
+    assert position["stance"] == "opposes"
+    assert [(h["source"], h["outcome"], h["review"]) for h in position["history"]] == [
+        ("paper", "stale", "confirmed"),
+        ("wire", "new", None),
+    ]
+    (delivery,) = [d for d in deliveries(tracker) if d.event_id == held.id]
+    assert delivery.status == "cancelled"
+    assert "superseded" in delivery.last_error
+
+
+def test_an_edited_story_is_news_though_its_copies_said_otherwise(config_dir, feeds, make_tracker):
+    """The story's own first statement, edited to say the opposite, changes the stance: only
+    other outlets' copies are counted once."""
+    _feeds(config_dir, feeds, "agency", "portal")
+    tracker = make_tracker(backlog_max_age=0)
+    run_once(tracker)
+    feeds.set("/agency.xml", rss(item("a1", "Putin agrees to ceasefire", STORY)))
+    run_once(tracker)
+    feeds.set("/portal.xml", rss(item("c1", "Putin agrees to ceasefire", STORY)))
+    run_once(tracker)
+    feeds.set("/agency.xml", rss(item("a1", "Putin rejects ceasefire", AGAINST)))
+    run_once(tracker)
+    assert [e.type for e in events(tracker, "position.changed")] == ["position.changed"]
+    assert _putin(tracker)["stance"] == "opposes"

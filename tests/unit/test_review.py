@@ -75,6 +75,7 @@ def test_a_confirmed_claim_becomes_the_state_only_if_still_newer():
     """Nothing stated after it may stand."""
     assert still_newer(NOW, None)
     assert still_newer(NOW, NOW)
+    assert not still_newer(NOW, NOW, arrived_first=True)  # the current one came after it
     assert not still_newer(NOW, NOW + timedelta(seconds=1))
 
 

@@ -80,6 +80,12 @@ def check_pending(review: str | None, verdict: Verdict) -> None:
     raise ReviewConflict(f"the claim was {done}: it cannot be {verdict.value}ed now")
 
 
-def still_newer(stated_at: datetime, current_stated_at: datetime | None) -> bool:
-    """Whether a confirmed claim may become the state: nothing stated after it stands."""
-    return current_stated_at is None or stated_at >= current_stated_at
+def still_newer(
+    stated_at: datetime, current_stated_at: datetime | None, *, arrived_first: bool = False
+) -> bool:
+    """Whether a confirmed claim may become the state: nothing stated after it stands. Of two
+    stated at the same moment, the one that arrived later is the latest word, as when claims
+    are applied (so a held claim does not overturn one that came after it)."""
+    if current_stated_at is None or stated_at > current_stated_at:
+        return True
+    return stated_at == current_stated_at and not arrived_first

@@ -70,7 +70,11 @@ def _apply(uow: UnitOfWork, claim: ClaimRow, now: datetime) -> bool:
     return whether it did."""
     if claim.kind == "position":
         position = uow.state.position(claim.topic, claim.actor or "", claim.issue or "")
-        if not still_newer(claim.stated_at, position.stated_at if position else None):
+        if not still_newer(
+            claim.stated_at,
+            position.stated_at if position else None,
+            arrived_first=position is not None and position.claim_id > claim.id,
+        ):
             claim.outcome = Outcome.STALE.value
             return False
         if position is not None and position.stance == claim.stance:
@@ -80,7 +84,11 @@ def _apply(uow: UnitOfWork, claim: ClaimRow, now: datetime) -> bool:
         set_position(uow, position, claim, now)
         return True
     fact = uow.state.fact(claim.topic, claim.key or "")
-    if not still_newer(claim.stated_at, fact.stated_at if fact else None):
+    if not still_newer(
+        claim.stated_at,
+        fact.stated_at if fact else None,
+        arrived_first=fact is not None and fact.claim_id > claim.id,
+    ):
         claim.outcome = Outcome.STALE.value
         return False
     if fact is not None and same_value(unwrap(fact.value), unwrap(claim.value)):
