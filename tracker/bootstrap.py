@@ -263,6 +263,7 @@ class Tracker:
             dispute_window=s.dispute_window_seconds,
             cluster_window=s.cluster_window_seconds,
             vocabularies=config.vocabularies,
+            reviews=config.reviews,
             extractors=self._extractors,
             readers=self._readers,
             webhook_timeout=s.webhook_timeout,

@@ -6,8 +6,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import yaml
 from sqlalchemy import func, select
 
+from tests.servers import item, rss
 from tracker.bootstrap import Tracker, utcnow
 from tracker.services import inline
 from tracker.services.inline import RunSummary
@@ -22,6 +24,29 @@ PUTIN_EDITED = (
     "strikes against Ukraine's energy infrastructure, but rejected a full ceasefire, the Kremlin said."
 )
 WEATHER = "Sunny skies are expected in Paris this weekend with light winds."
+
+
+def set_review(config_dir: Any, **settings: object) -> None:
+    """Give the test's copy of the ceasefire topic file a `review:` section."""
+    path = config_dir.path / "topics" / "ukraine-ceasefire.yaml"
+    path.write_text(path.read_text() + "\n" + yaml.safe_dump({"review": settings}))
+
+
+def held_positions(tracker: Tracker, config_dir: Any, feeds: Any, count: int) -> list[str]:
+    """Poll `count` statements of different actors whose claims all wait for review (the
+    threshold is 1.0); return the ids of their needs_review position events, oldest first."""
+    set_review(config_dir, min_confidence=1.0)
+    texts = [
+        "Putin rejected a full ceasefire.",
+        "Zelenskiy rejected any territorial concessions.",
+        "Trump agreed to a full ceasefire.",
+    ][:count]
+    config_dir.sources([config_dir.feed("held", feeds.url("/held.xml"))])
+    feeds.set("/held.xml", rss(*(item(f"h{i}", f"Held {i}", t) for i, t in enumerate(texts))))
+    run_once(tracker)
+    found = [e for e in events(tracker, "position.new") if e.status == "needs_review"]
+    assert len(found) == count, [e.subject for e in found]
+    return [e.id for e in found]
 
 
 def run_once(

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 
-from tests.integration.helpers import PUTIN, json_channel, run_once, source
+from tests.integration.helpers import PUTIN, held_positions, json_channel, run_once, source
 from tests.servers import item, rss
 from tracker.bootstrap import source_specs, utcnow
 from tracker.domain.events import Event, Severity
@@ -126,6 +126,8 @@ ROUTES = [
         "POST", "/api/v1/events/{snooze}/snooze", "editor", body={"until": "2100-01-01T00:00:00Z"}
     ),
     Route("POST", "/api/v1/events/{reopen}/reopen", "editor"),
+    Route("POST", "/api/v1/events/{confirm}/confirm", "editor"),
+    Route("POST", "/api/v1/events/{reject}/reject", "editor", body={"note": "misread"}),
     Route("GET", "/api/v1/state", "viewer"),
     Route("GET", "/api/v1/sources", "viewer"),
     Route("POST", "/api/v1/sources/{source}/pause", "editor"),
@@ -145,8 +147,10 @@ CALLERS = ["anonymous", "unknown token", "tampered token", "revoked token", *RAN
 
 
 def world(desk, config_dir, feeds) -> dict[str, str]:
-    """One event per action (the one to reopen already resolved), a source and an endpoint."""
+    """One event per action (the one to reopen already resolved; two whose claims need
+    review), a source and an endpoint."""
     read, claim, ack, resolve, snooze, reopen = seed(desk, *[{}] * 6)
+    confirm, reject = held_positions(desk.tracker, config_dir, feeds, 2)
     add_sources(desk, config_dir, feeds, "wire")
     with desk.tracker.db.unit_of_work() as uow:
         webhooks.add(uow, "https://hooks.example.org/a", [], "whsec_c2VjcmV0", utcnow(), "hook-a")
@@ -160,6 +164,8 @@ def world(desk, config_dir, feeds) -> dict[str, str]:
         "resolve": resolve,
         "snooze": snooze,
         "reopen": reopen,
+        "confirm": confirm,
+        "reject": reject,
         "source": "wire",
         "hook": "hook-a",
     }

@@ -22,7 +22,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from tests.integration.helpers import PUTIN, run_once
+from tests.integration.helpers import PUTIN, run_once, set_review
 from tests.servers import item, rss
 from tracker.bootstrap import utcnow
 from tracker.storage.desk import QueueFilter
@@ -304,3 +304,62 @@ def _scroll_width(page: Page) -> int:
         "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
     )
     return width
+
+
+def test_an_editor_confirms_a_held_claim_by_key_and_rejects_another_from_the_queue(
+    desk, config_dir, feeds, browse, request: pytest.FixtureRequest
+):
+    """Claims below the topic's threshold land as needs_review with Confirm and Reject instead
+    of the usual actions; on an event's page `y` confirms it (the state follows), and on the
+    queue `x` rejects the selected row (the state does not)."""
+    set_review(config_dir, min_confidence=1.0)
+    desk.user("gina", "editor")
+    poll(desk, config_dir, feeds, PUTIN_ITEM, ZELENSKY_ITEM)
+    with desk.tracker.db.reader() as uow:
+        held = uow.desk.queue(
+            QueueFilter(statuses=["needs_review"], types=["position.new"]),
+            utcnow(),
+            limit=10,
+            after=None,
+        )
+    by_actor = {e.subject.split("/")[2]: e.id for e in held}
+    assert set(by_actor) == {"putin", "zelenskiy"}
+
+    page = browse(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, "gina")
+    row = page.locator(f'#rows tr.ev[data-id="{by_actor["putin"]}"]')
+    expect(row.locator("td.status")).to_have_text("needs_review")
+    expect(row.locator('button[data-verb="confirm"]')).to_be_visible()
+    expect(row.locator('button[data-verb="claim"]')).to_have_count(0)
+
+    row.locator("td.what a").click()
+    expect(page).to_have_url(f"{desk.url}/events/{by_actor['putin']}")
+    expect(page.locator("#review-reasons")).to_contain_text("not sure of this claim")
+    expect(page.get_by_role("button", name="Confirm")).to_be_visible()
+    shot(page, request, "event-needs-review")
+    with page.expect_navigation():
+        page.keyboard.press("y")
+    expect(page.locator("#event-status")).to_have_text("resolved")
+    expect(page.locator("main")).to_contain_text("gina — confirm")
+    expect(page.get_by_role("button", name="Confirm")).to_have_count(0)
+
+    page.locator("header nav").get_by_role("link", name=re.compile(r"^Queue")).click()
+    rows = page.locator("#rows tr.ev")
+    zelensky = page.locator(f'#rows tr.ev[data-id="{by_actor["zelenskiy"]}"]')
+    expect(zelensky).to_have_count(1)
+    index = [r.get_attribute("data-id") for r in rows.all()].index(by_actor["zelenskiy"])
+    for _ in range(index + 1):
+        page.keyboard.press("j")
+    expect(zelensky).to_have_class(re.compile(r"\bselected\b"))
+    with page.expect_navigation():
+        page.keyboard.press("x")
+    expect(zelensky).to_have_count(0)
+
+    page.goto("/state")
+    positions = page.locator("section", has=page.get_by_role("heading", name="Positions"))
+    expect(positions).to_contain_text("Vladimir Putin")
+    expect(positions).not_to_contain_text("Zelenskiy")
+    with desk.tracker.db.reader() as uow:
+        rejected = uow.events.get(by_actor["zelenskiy"])
+    assert rejected is not None
+    assert rejected.status == "rejected"

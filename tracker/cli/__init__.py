@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from tracker.cli import alerting, commands, desk, importing, knowledge  # noqa: F401 - importing registers them
+from tracker.cli import (  # noqa: F401 - importing registers them
+    alerting,
+    commands,
+    corpus,
+    desk,
+    importing,
+    knowledge,
+)
 from tracker.cli.base import app
 
 

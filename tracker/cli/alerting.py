@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
 
 from tracker.bootstrap import utcnow
 from tracker.cli.base import JsonFlag, app, fail, wiring
-from tracker.cli.output import table, when
+from tracker.cli.output import since_time, table, when
 from tracker.delivery.signing import new_secret
 from tracker.domain.events import EVENT_TYPES
 from tracker.services import webhooks
@@ -171,20 +170,6 @@ def webhooks_rotate(endpoint: str) -> None:
     _change(endpoint, "rotate")
 
 
-def _since(value: str) -> datetime:
-    match = value.strip().lower()
-    units = {"m": 60, "h": 3600, "d": 86400}
-    if match[-1:] in units and match[:-1].isdigit():
-        return utcnow() - timedelta(seconds=int(match[:-1]) * units[match[-1]])
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise typer.BadParameter(
-            "use an ISO time (2025-03-18T12:00) or an age (30m, 2h, 7d)"
-        ) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 @webhooks_app.command("replay")
 def webhooks_replay(
     endpoint: str,
@@ -201,7 +186,11 @@ def webhooks_replay(
     with wiring() as tracker, tracker.db.unit_of_work() as uow:
         try:
             count = webhooks.replay(
-                uow, endpoint, utcnow(), since=_since(since) if since else None, event_ids=event
+                uow,
+                endpoint,
+                utcnow(),
+                since=since_time(since, utcnow()) if since else None,
+                event_ids=event,
             )
         except webhooks.WebhookError as exc:
             fail(str(exc))

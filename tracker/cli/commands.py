@@ -24,6 +24,7 @@ from tracker.cli.base import (
 from tracker.cli.output import table, when
 from tracker.config.errors import ConfigError
 from tracker.domain.events import cloudevent
+from tracker.domain.queue import Status
 from tracker.domain.sources import redact_url
 from tracker.services import inline
 from tracker.services.sync import sync_config
@@ -259,22 +260,36 @@ def events_list(
     event_type: Annotated[
         list[str] | None, typer.Option("--type", help="Only this type (repeatable).")
     ] = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--status",
+            help="Only events in this queue status (repeatable): needs_review, open, claimed, "
+            "acknowledged, resolved, snoozed, rejected.",
+        ),
+    ] = None,
 ) -> None:
     """List change events, oldest first; `--json` prints one CloudEvent per line."""
+    known = [s.value for s in Status]
+    unknown = sorted(set(status or ()) - set(known))
+    if unknown:
+        fail(f"--status {', '.join(unknown)}: not a status ({', '.join(known)})")
     with wiring() as tracker, tracker.db.reader() as uow:
-        rows = list(
-            reversed(uow.events.list(limit=limit, types=event_type or (), newest_first=True))
+        found = uow.events.list(
+            limit=limit, types=event_type or (), statuses=status or (), newest_first=True
         )
+        rows = list(reversed(found))
         if as_json:
             for r in rows:
                 typer.echo(json.dumps(_event_json(r), ensure_ascii=False))
             return
-        headers = ["TIME", "TYPE", "SEVERITY", "SOURCE", "SUBJECT", "TITLE"]
+        headers = ["TIME", "TYPE", "SEVERITY", "STATUS", "SOURCE", "SUBJECT", "TITLE"]
         body = [
             [
                 when(r.time),
                 r.type,
                 r.severity,
+                r.status,
                 r.source_id or "",
                 r.subject,
                 (r.data.get("statement") or {}).get("title") or r.data.get("error") or "",

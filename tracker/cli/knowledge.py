@@ -7,7 +7,7 @@ import json
 import re
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -277,8 +277,43 @@ def agreement(
     typer.echo("  " + _line("facts", result.facts))
 
 
+def _history(current: dict[str, list[dict[str, Any]]]) -> str:
+    """Every claim behind each stance and value, in statement order: why it is what it is."""
+    blocks = []
+    subjects = [
+        (f"{p['actor']} x {p['issue']}: {p['stance']}", p["history"]) for p in current["positions"]
+    ] + [(f"{f['key']}: {f['value']}", f["history"]) for f in current["facts"]]
+    for title, history in subjects:
+        rows = [
+            [
+                h["stated_at"][:16].replace("T", " "),
+                h["source"],
+                h["voice"],
+                str(h["story"]),
+                h["outcome"],
+                str(h["value"]),
+                h["sentence"],
+            ]
+            for h in history
+        ]
+        headers = ["STATED", "SOURCE", "VOICE", "STORY", "OUTCOME", "SAID", "EVIDENCE"]
+        blocks.append(f"{title}\n{table(headers, rows, max_width=80)}")
+    return "\n\n".join(blocks)
+
+
 @app.command()
-def state(topic: TopicOption = None, as_json: JsonFlag = False) -> None:
+def state(
+    topic: TopicOption = None,
+    as_json: JsonFlag = False,
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history",
+            help="Also every claim behind each stance and value, in order: source, statement "
+            "time, own words or report, story, outcome and evidence (--json: always included).",
+        ),
+    ] = False,
+) -> None:
     """Print the current positions and key facts, with the sources that state them."""
     with wiring() as tracker, tracker.db.reader() as uow:
         current = topic_state(uow, topic)
@@ -313,3 +348,5 @@ def state(topic: TopicOption = None, as_json: JsonFlag = False) -> None:
     typer.echo(
         "\n" + (table(["FACT", "VALUE", "SINCE", "SOURCES"], facts) if facts else "no facts yet")
     )
+    if history and (positions or facts):
+        typer.echo("\nHistory\n\n" + _history(current))

@@ -29,6 +29,7 @@ from tracker.config.models import PolitenessConfig, SourceConfig, SourcesFile, T
 from tracker.config.yamlfile import Loc, YamlDocument, field_name, load_yaml
 from tracker.domain.extraction.lexicon import Lexicon
 from tracker.domain.extraction.vocabulary import ActorSpec, FactSpec, IssueSpec, Vocabulary
+from tracker.domain.review import ReviewPolicy
 from tracker.domain.routing import Route, SeverityRule
 from tracker.domain.topics import Topic
 
@@ -44,6 +45,7 @@ class Config:
     politeness: PolitenessConfig
     topics: list[Topic]
     vocabularies: dict[str, Vocabulary]
+    reviews: dict[str, ReviewPolicy]
     channels: dict[str, ChannelConfig]
     routes: list[Route]
     severity_rules: list[SeverityRule]
@@ -178,7 +180,10 @@ def vocabulary(topic: TopicFile) -> Vocabulary:
 
 
 def _load_topics(
-    config_dir: Path, problems: list[ConfigProblem], vocabularies: dict[str, Vocabulary]
+    config_dir: Path,
+    problems: list[ConfigProblem],
+    vocabularies: dict[str, Vocabulary],
+    reviews: dict[str, ReviewPolicy],
 ) -> list[Topic]:
     topics: dict[str, Topic] = {}
     for path in _topic_files(config_dir):
@@ -194,6 +199,7 @@ def _load_topics(
             continue
         rel = parsed.relevance
         vocabularies[parsed.id] = vocabulary(parsed)
+        reviews[parsed.id] = parsed.review.policy()
         topics[parsed.id] = Topic(
             parsed.id, parsed.name, tuple(rel.terms), tuple(rel.supporting), tuple(rel.exclude)
         )
@@ -240,7 +246,8 @@ def load_config(config_dir: Path) -> Config:
     problems: list[ConfigProblem] = []
     warnings: list[str] = []
     vocabularies: dict[str, Vocabulary] = {}
-    topics = _load_topics(config_dir, problems, vocabularies)
+    reviews: dict[str, ReviewPolicy] = {}
+    topics = _load_topics(config_dir, problems, vocabularies, reviews)
     sources_path = config_dir / "sources.yaml"
     sources: SourcesFile | None = SourcesFile()
     if sources_path.is_file():
@@ -264,6 +271,7 @@ def load_config(config_dir: Path) -> Config:
         politeness=sources.politeness,
         topics=topics,
         vocabularies=vocabularies,
+        reviews=reviews,
         channels={c.id: c for c in alerts.channels},
         routes=routes(alerts),
         severity_rules=severity_rules(alerts),

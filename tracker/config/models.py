@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -14,6 +15,8 @@ from pydantic import (
     Field,
     model_validator,
 )
+
+from tracker.domain.review import DEFAULT_MIN_CONFIDENCE, DEFAULT_OWN_WORDS_WINDOW, ReviewPolicy
 
 _ID = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
@@ -322,6 +325,19 @@ class StanceCues(Strict):
     neutral: list[Phrase] = Field(default_factory=list)
 
 
+class ReviewConfig(Strict):
+    """Which claims wait for an editor before they alert."""
+
+    min_confidence: float = Field(default=DEFAULT_MIN_CONFIDENCE, ge=0, le=1)
+    own_words_window: Duration = Field(
+        default=DEFAULT_OWN_WORDS_WINDOW.total_seconds(), ge=0, le=366 * 86_400
+    )
+
+    def policy(self) -> ReviewPolicy:
+        """Return the domain's review policy."""
+        return ReviewPolicy(self.min_confidence, timedelta(seconds=self.own_words_window))
+
+
 class TopicFile(Strict):
     """`topics/<id>.yaml`."""
 
@@ -334,6 +350,7 @@ class TopicFile(Strict):
     issues: dict[Identifier, IssueConfig] = Field(default_factory=dict)
     facts: dict[str, FactConfig] = Field(default_factory=dict)
     stance_cues: StanceCues = Field(default_factory=StanceCues)
+    review: ReviewConfig = Field(default_factory=ReviewConfig)
 
     @model_validator(mode="after")
     def _references(self) -> TopicFile:

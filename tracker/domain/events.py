@@ -66,6 +66,7 @@ class Event:
     statement_id: int | None = None
     id: str = field(default_factory=new_event_id)
     source_uri: str | None = None  # the CloudEvents source, when it is not a tracker source
+    held: bool = False  # its claim needs review: queued as needs_review, deliveries held
 
     @property
     def source(self) -> str:

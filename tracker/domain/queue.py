@@ -3,6 +3,8 @@
 An event is `open` until someone acts on it. `claim` takes it (one editor at a time);
 `acknowledge` says the holder has seen it and is on it; `resolve` closes it with a note;
 `snooze` hides it until a time, after which it is open again; `reopen` puts it back.
+An event whose claim waits for review (`needs_review`) is confirmed or rejected (see
+`tracker.domain.review`) before any of these apply; a rejected one is done.
 Nothing leaves the queue without an action, and every action is audited by the caller.
 """
 
@@ -21,6 +23,8 @@ class Status(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
     SNOOZED = "snoozed"
+    NEEDS_REVIEW = "needs_review"  # its claim waits for an editor; its alerts are held
+    REJECTED = "rejected"  # an editor rejected its claim; its alerts were cancelled
 
 
 class Action(StrEnum):
@@ -35,7 +39,7 @@ class Action(StrEnum):
 
 # Most severe first; within a tier, newest first.
 SEVERITY_RANK = {"flash": 0, "urgent": 1, "routine": 2}
-ON_QUEUE = (Status.OPEN, Status.CLAIMED, Status.ACKNOWLEDGED)
+ON_QUEUE = (Status.NEEDS_REVIEW, Status.OPEN, Status.CLAIMED, Status.ACKNOWLEDGED)
 
 
 class QueueConflict(Exception):
@@ -80,6 +84,11 @@ MAX_NOTE = 2000
 
 
 _HELD = (Status.CLAIMED, Status.ACKNOWLEDGED)
+# Statuses only a review (confirm / reject) moves an event out of, or none does.
+_REVIEWED = {
+    Status.NEEDS_REVIEW: "it needs review: confirm or reject it first",
+    Status.REJECTED: "its claim was rejected",
+}
 
 
 def decide(
@@ -99,6 +108,16 @@ def decide(
     return replace(change, expect=(item.status,), expect_assignee=item.assignee)
 
 
+def _actionable(item: Item, now: datetime, note: str | None) -> Status:
+    """Return the status an action starts from, or raise when no queue action may apply."""
+    if note is not None and len(note) > MAX_NOTE:
+        raise InvalidAction(f"the note is longer than {MAX_NOTE} characters")
+    status = item.effective(now)
+    if status in _REVIEWED:
+        raise QueueConflict(_REVIEWED[status])
+    return status
+
+
 def _change(
     item: Item,
     action: Action,
@@ -108,9 +127,7 @@ def _change(
     note: str | None,
     until: datetime | None,
 ) -> Change:
-    if note is not None and len(note) > MAX_NOTE:
-        raise InvalidAction(f"the note is longer than {MAX_NOTE} characters")
-    status = item.effective(now)
+    status = _actionable(item, now, note)
     if action is Action.REOPEN:
         if status is Status.OPEN:
             raise QueueConflict("already open")

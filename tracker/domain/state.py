@@ -4,7 +4,9 @@ A claim that agrees with the state adds provenance and raises nothing; one that 
 `position.changed` / `fact.changed`; a first claim raises `position.new` / `fact.new`; two
 sources stating different values of a fact within the dispute window raise `fact.disputed`.
 Statement time orders everything: a claim stated before the current one is history, and never
-overturns what was said after it.
+overturns what was said after it. An actor's own words outrank a report about them: a report
+that contradicts what the actor said themselves within the window is noted, not followed; a
+later one is followed only once an editor confirms it (see `review`).
 """
 
 from __future__ import annotations
@@ -47,6 +49,33 @@ class FactState:
     stated_at: datetime
     source_id: str
     disputed: bool = False
+
+
+@dataclass(frozen=True)
+class OwnWords:
+    """An actor's latest stance on an issue in their own words (not a report about them)."""
+
+    stance: Stance
+    stated_at: datetime
+
+
+class Contest(StrEnum):
+    """What a report that would change a stance does against the actor's own words."""
+
+    NONE = "none"  # nothing of their own says otherwise: the report may change the stance
+    NOTED = "noted"  # their own words within the window say otherwise: history only
+    REVIEW = "review"  # their own, older words say otherwise: an editor decides
+
+
+def report_contest(
+    own: OwnWords | None, stance: Stance, stated_at: datetime, window: timedelta
+) -> Contest:
+    """Judge a report of `stance` against the actor's own latest words."""
+    if own is None or own.stance is stance:
+        return Contest.NONE
+    if stated_at - own.stated_at <= window:
+        return Contest.NOTED
+    return Contest.REVIEW
 
 
 def position_outcome(current: PositionState | None, stance: Stance, stated_at: datetime) -> Outcome:

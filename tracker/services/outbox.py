@@ -2,7 +2,8 @@
 
 Each event gets its severity from the rules, then one delivery per routed channel target and
 per webhook endpoint that wants it; quiet hours, digests and cooldowns decide when (and
-whether) each goes out. A delivery created here is marked as queued by the writer
+whether) each goes out; an event whose claim needs review has its deliveries held until an
+editor confirms it. A delivery created here is marked as queued by the writer
 (`queued_by`), which enqueues it right after commit; if that message is lost, the queue lease
 runs out and `relay` picks it up from its row. Nothing depends on the broker keeping a message.
 """
@@ -16,10 +17,12 @@ from datetime import datetime, timedelta
 
 from tracker.domain.delivery_plan import Plan, plan_delivery
 from tracker.domain.events import Event, Severity
+from tracker.domain.queue import Status
 from tracker.domain.routing import Route, RouteKey, WebhookRoute, channels_for, severity_for
 from tracker.services.dispatch import new_token
 from tracker.services.runtime import Runtime
 from tracker.storage.database import UnitOfWork
+from tracker.storage.deliveries import HELD, PENDING
 from tracker.storage.models import DeliveryRow, EventRow
 
 
@@ -53,7 +56,8 @@ def _row(
     now: datetime,
     queued: tuple[str, datetime] | None,
 ) -> DeliveryRow:
-    immediate = plan.status == "pending" and plan.due is not None and plan.due <= now
+    held = row.status == Status.NEEDS_REVIEW  # its claim waits for an editor: nothing goes out
+    immediate = not held and plan.status == PENDING and plan.due is not None and plan.due <= now
     return DeliveryRow(
         event_id=row.id,
         target=target,
@@ -61,7 +65,7 @@ def _row(
         subject=row.subject,
         event_seq=row.seq,
         digest_key=plan.digest_key,
-        status=plan.status,
+        status=HELD if held and plan.status == PENDING else plan.status,
         attempts=0,
         next_attempt_at=plan.due,
         lease_owner=queued[0] if queued and immediate else None,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from tracker.domain.delivery_plan import QuietHours
 from tracker.domain.extraction.extractor import Extractor
 from tracker.domain.extraction.vocabulary import Vocabulary
+from tracker.domain.review import ReviewPolicy
 from tracker.domain.routing import Route, SeverityRule
 from tracker.domain.sources import SourceSpec
 from tracker.domain.topics import Topic
@@ -47,6 +48,7 @@ class Runtime:
     vocabularies: dict[str, Vocabulary] = field(default_factory=dict, repr=False)
     extractors: dict[str, Extractor] = field(default_factory=dict, repr=False)  # local rules
     readers: dict[str, Extractor] = field(default_factory=dict, repr=False)  # remote (a model)
+    reviews: dict[str, ReviewPolicy] = field(default_factory=dict)  # topic -> review settings
     limits: FetchLimits = field(default_factory=FetchLimits)
 
     @functools.cached_property
@@ -58,6 +60,10 @@ class Runtime:
         """Return whether a source is credited as credible (an unknown one is)."""
         spec = self.source_map.get(source_id)
         return True if spec is None else spec.credible
+
+    def review(self, topic: str) -> ReviewPolicy:
+        """Return a topic's review settings (the defaults for a topic without any)."""
+        return self.reviews.get(topic) or ReviewPolicy()
 
     def topics_for(self, topic_ids: list[str]) -> list[Topic]:
         """Return the topics a source is configured for."""

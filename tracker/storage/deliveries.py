@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session, aliased
 from tracker.storage.models import DeliveryAttemptRow, DeliveryRow, EventRow
 
 PENDING, SENT, DEAD, SUPPRESSED = "pending", "sent", "dead", "suppressed"
+# An event whose claim needs review has its deliveries held (never due) until an editor
+# confirms it (then pending) or rejects it (then cancelled: kept, with the reason).
+HELD, CANCELLED = "held", "cancelled"
 
 
 def _free(now: datetime) -> ColumnElement[bool]:
@@ -59,7 +62,7 @@ class DeliveryRepository:
             DeliveryRow.route_id == route_id,
             DeliveryRow.target == target,
             DeliveryRow.subject == subject,
-            DeliveryRow.status != SUPPRESSED,
+            DeliveryRow.status.not_in([SUPPRESSED, CANCELLED]),  # a rejected claim's did not go
         )
         return self.session.scalar(query)
 
@@ -243,6 +246,22 @@ class DeliveryRepository:
             query = query.where(DeliveryRow.target == target)
         rows = self.session.execute(query.order_by(DeliveryRow.id.desc()).limit(limit))
         return [(r[0], r[1]) for r in rows]
+
+    def release_held(self, event_id: str, now: datetime) -> int:
+        """Make an event's held deliveries due (not before their planned time); return how many."""
+        held = [d for d in self.for_event(event_id) if d.status == HELD]
+        for row in held:
+            row.status, row.updated_at = PENDING, now
+            row.next_attempt_at = max(row.next_attempt_at or now, now)
+        return len(held)
+
+    def cancel_held(self, event_id: str, reason: str, now: datetime) -> int:
+        """Cancel an event's held deliveries, keeping them with the reason; return how many."""
+        held = [d for d in self.for_event(event_id) if d.status == HELD]
+        for row in held:
+            row.status, row.last_error, row.updated_at = CANCELLED, reason, now
+            row.next_attempt_at = None
+        return len(held)
 
     def for_event(self, event_id: str) -> Sequence[DeliveryRow]:
         """Return an event's deliveries, one per target."""

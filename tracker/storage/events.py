@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.domain.events import Event
+from tracker.domain.queue import Status
 from tracker.storage.models import EventRow
 
 
@@ -32,6 +33,7 @@ class EventRepository:
             statement_id=event.statement_id,
             data=event.data,
             created_at=now,
+            status=Status.NEEDS_REVIEW.value if event.held else Status.OPEN.value,
         )
         self.session.add(row)
         return row
@@ -45,6 +47,7 @@ class EventRepository:
         *,
         limit: int = 100,
         types: Sequence[str] = (),
+        statuses: Sequence[str] = (),
         source_id: str | None = None,
         after_seq: int | None = None,
         newest_first: bool = False,
@@ -53,6 +56,8 @@ class EventRepository:
         query = select(EventRow)
         if types:
             query = query.where(EventRow.type.in_(types))
+        if statuses:
+            query = query.where(EventRow.status.in_(statuses))
         if source_id:
             query = query.where(EventRow.source_id == source_id)
         if after_seq is not None:

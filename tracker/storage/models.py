@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from tracker.storage.types import JsonType, UTCDateTime
@@ -254,11 +255,22 @@ class ClaimRow(Base):
     confidence: Mapped[float]
     event_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime]
+    # The actor's own words (the source speaks for the actor), not a report about them.
+    own_words: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    story_id: Mapped[int | None] = mapped_column(BigInteger)  # the statement's story cluster
+    # None: nobody needed to look; needs_review -> confirmed | rejected (tracker.domain.review)
+    review: Mapped[str | None] = mapped_column(String(12))
+    review_reasons: Mapped[list[str] | None] = mapped_column(JsonType)
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by: Mapped[str | None] = mapped_column(String(120))
 
     __table_args__ = (
         Index("ix_claims_position", "topic", "actor", "issue"),
         Index("ix_claims_fact", "topic", "key"),
         Index("ix_claims_statement", "statement_id"),
+        Index("ix_claims_event", "event_id"),
+        Index("ix_claims_review", "review", "reviewed_at"),
+        Index("ix_claims_story", "story_id"),
     )
 
 

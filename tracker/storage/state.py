@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import ColumnElement, or_, select, text
 from sqlalchemy.orm import Session
 
 from tracker.domain.claims import FactValue
+from tracker.domain.review import Review
 from tracker.storage.models import ClaimRow, FactRow, PositionRow
 
 
@@ -114,12 +116,79 @@ class StateRepository:
             query = query.where(ClaimRow.key == key)
         return list(self.session.scalars(query.order_by(ClaimRow.stated_at, ClaimRow.id)))
 
+    def own_latest(self, topic: str, actor: str, issue: str) -> ClaimRow | None:
+        """Return the actor's latest claim in their own words on an issue that stands (not
+        rejected, not awaiting review)."""
+        self.session.flush()  # claims of this batch count too (the session does not autoflush)
+        query = (
+            select(ClaimRow)
+            .where(
+                ClaimRow.topic == topic,
+                ClaimRow.actor == actor,
+                ClaimRow.issue == issue,
+                ClaimRow.own_words.is_(True),
+                _standing(),
+            )
+            .order_by(ClaimRow.stated_at.desc(), ClaimRow.id.desc())
+            .limit(1)
+        )
+        return self.session.scalars(query).first()
+
+    def story_claim(
+        self,
+        topic: str,
+        story_id: int,
+        statement_id: int,
+        *,
+        subject: tuple[str, str] | str,
+    ) -> ClaimRow | None:
+        """Return a claim on this position ((actor, issue)) or fact (key) that another copy of
+        the same story already made: a story counts once, however many outlets carry it."""
+        self.session.flush()
+        query = select(ClaimRow).where(
+            ClaimRow.topic == topic,
+            ClaimRow.story_id == story_id,
+            ClaimRow.statement_id != statement_id,
+        )
+        if isinstance(subject, tuple):
+            query = query.where(ClaimRow.actor == subject[0], ClaimRow.issue == subject[1])
+        else:
+            query = query.where(ClaimRow.key == subject)
+        return self.session.scalars(query.order_by(ClaimRow.id).limit(1)).first()
+
+    def claim_for_event(self, event_id: str) -> ClaimRow | None:
+        """Return the claim that raised an event."""
+        query = select(ClaimRow).where(ClaimRow.event_id == event_id).order_by(ClaimRow.id)
+        return self.session.scalars(query.limit(1)).first()
+
+    def reviewed(self, since: datetime | None = None) -> list[ClaimRow]:
+        """Return the claims editors confirmed or rejected (since a time), in review order."""
+        query = select(ClaimRow).where(
+            ClaimRow.review.in_([Review.CONFIRMED.value, Review.REJECTED.value])
+        )
+        if since is not None:
+            query = query.where(ClaimRow.reviewed_at >= since)
+        return list(self.session.scalars(query.order_by(ClaimRow.reviewed_at, ClaimRow.id)))
+
+    def version_claims(self, version_ids: Iterable[int]) -> list[ClaimRow]:
+        """Return every claim read from these statement versions."""
+        ids = sorted(set(version_ids))
+        if not ids:
+            return []
+        query = select(ClaimRow).where(ClaimRow.version_id.in_(ids))
+        return list(self.session.scalars(query.order_by(ClaimRow.id)))
+
     def sources_of(self, claim_ids: list[int]) -> list[str]:
         """Return the distinct sources of some claims."""
         if not claim_ids:
             return []
         query = select(ClaimRow.source_id).where(ClaimRow.id.in_(claim_ids)).distinct()
         return sorted(self.session.scalars(query))
+
+
+def _standing() -> ColumnElement[bool]:
+    """A claim nobody rejected and nobody is still asked to review."""
+    return or_(ClaimRow.review.is_(None), ClaimRow.review == Review.CONFIRMED.value)
 
 
 def wrap(value: FactValue) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from tracker.bootstrap import Tracker
 from tracker.domain.access import Role
 from tracker.services.accounts import Principal
-from tracker.web import api, pages, stream
+from tracker.web import api, pages, review, stream
 from tracker.web.metrics import TrackerCollector
 from tracker.web.problems import (
     PROBLEM_JSON,
@@ -107,6 +107,7 @@ def create_app(tracker: Tracker) -> FastAPI:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(api.router)
+    app.include_router(review.router)
     app.include_router(stream.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

@@ -20,11 +20,12 @@ from tracker.domain.messages import title
 from tracker.domain.queue import Action, InvalidAction, QueueConflict, Status
 from tracker.services import accounts, desk
 from tracker.services.accounts import Principal
-from tracker.services.state_view import topic_state
+from tracker.services.state_view import outcome_of, topic_state
 from tracker.storage.desk import QueueFilter
 from tracker.storage.models import EventRow, StatementRow
 from tracker.web.api import event_out, source_out, story_out
 from tracker.web.problems import Problem
+from tracker.web.review import decide
 from tracker.web.security import CSRF_FIELD, SESSION_COOKIE, caller, now
 
 HERE = Path(__file__).parent
@@ -37,6 +38,7 @@ _ACTIONS = {
     "snooze": Action.SNOOZE,
     "reopen": Action.REOPEN,
 }
+_REVIEWS = {"confirm", "reject"}  # a needs_review event's claim (tracker.web.review)
 
 
 @lru_cache(maxsize=1)
@@ -223,23 +225,22 @@ def install(app: FastAPI) -> None:  # noqa: C901, PLR0915 - the routes of one sm
         if isinstance(who, Response):
             return who
         action = _ACTIONS.get(verb)
-        if action is None:
+        if action is None and verb not in _REVIEWS:
             raise Problem(404, f"no action {verb!r}")
         form = await request.form()
         note = str(form.get("note", "")).strip() or None
         until = _until(str(form.get("until", "")).strip())
         back = _safe_next(str(form.get("next", f"/events/{event_id}")))
         try:
-            with request.app.state.tracker.db.unit_of_work() as uow:
-                desk.act(uow, event_id, action, who, now(), note=note, until=until)
-                uow.commit()
-        except desk.NotFound as exc:
-            return _page(request, "error.html", who, status_code=404, message=str(exc))
-        except (QueueConflict, InvalidAction) as exc:
-            status = 409 if isinstance(exc, QueueConflict) else 422
-            return _page(
-                request, "error.html", who, status_code=status, message=str(exc), back=back
-            )
+            if action is None:
+                decide(request, who, event_id, note, ok=verb == "confirm")
+            else:
+                with request.app.state.tracker.db.unit_of_work() as uow:
+                    desk.act(uow, event_id, action, who, now(), note=note, until=until)
+                    uow.commit()
+        except (desk.NotFound, QueueConflict, InvalidAction, Problem) as exc:
+            status, message = _failure(exc)
+            return _page(request, "error.html", who, status_code=status, message=message, back=back)
         return RedirectResponse(back, status_code=303)
 
     @app.get("/events/{event_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -306,6 +307,15 @@ def install(app: FastAPI) -> None:  # noqa: C901, PLR0915 - the routes of one sm
         return RedirectResponse("/sources", status_code=303)
 
 
+def _failure(exc: Exception) -> tuple[int, str]:
+    """The status and message of a failed action, as its error page shows them."""
+    if isinstance(exc, Problem):
+        return exc.status, exc.detail
+    if isinstance(exc, desk.NotFound):
+        return 404, str(exc)
+    return (409 if isinstance(exc, QueueConflict) else 422), str(exc)
+
+
 def _until(value: str) -> datetime | None:
     if not value:
         return None
@@ -352,7 +362,8 @@ def _provenance(uow: Any, row: EventRow) -> list[dict[str, Any]]:
             "stated_at": c.stated_at,
             "source_id": c.source_id,
             "value": c.stance or (c.value or {}).get("value"),
-            "outcome": c.outcome,
+            "outcome": outcome_of(c),
+            "voice": "own words" if c.own_words else "report",
             "sentence": c.sentence,
             "statement_id": c.statement_id,
         }

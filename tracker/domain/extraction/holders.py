@@ -15,7 +15,7 @@ from tracker.domain.extraction.vocabulary import Vocabulary
 
 _COORDINATION = re.compile(r"^(?:['\u2019]s)?\s*(?:,|and|,\s*and|&|as well as)\s*$")
 _QUOTE_FROM = re.compile(
-    r"^\W*(?:quote|quotes|quoting|in the words of)\s+(?:from\s+)?[^:]{2,80}:", re.I
+    r"^\W*(?:quote|quotes|quoting|in the words of)\s+(?:from\s+)?[^:]{2,80}:", re.IGNORECASE
 )
 _INFINITIVE = re.compile(r"\bto\s+(?:\w+\s+)?$")
 
@@ -79,16 +79,21 @@ def document_context(vocab: Vocabulary, text: str, speaker_line: str) -> DocCont
     )
 
 
+def _named_quote(sentence: Sentence, actors: list[ActorMention]) -> tuple[str, bool] | None:
+    """ "Quote from Medinsky: ...": the speaker the sentence opens by naming."""
+    named = _QUOTE_FROM.match(sentence.text)
+    who = [a for a in actors if named and a.start < named.end() and a.kind == "name"]
+    return (who[0].actors[0], who[0].person) if who else None
+
+
 def quote_speaker(
     sentence: Sentence, actors: list[ActorMention], cues: list[Match], ctx: DocContext
 ) -> tuple[str | None, bool]:
     """Return who speaks the quoted words of a sentence (the attribution, else the speaker),
     and whether that is a person."""
-    named = _QUOTE_FROM.match(sentence.text)
-    if named:  # "Quote from Medinsky: ..."
-        who = [a for a in actors if a.start < named.end() and a.kind == "name"]
-        if who:
-            return who[0].actors[0], who[0].person
+    named = _named_quote(sentence, actors)
+    if named is not None:
+        return named
     spans = quoted_spans(sentence)
     if not spans:
         return None, False

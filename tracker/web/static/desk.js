@@ -1,5 +1,6 @@
 // The editor's desk: live queue (server-sent events), the count in the tab title, and
-// keyboard shortcuts j/k (move), Enter (open), c (claim), a (acknowledge), r (resolve).
+// keyboard shortcuts j/k (move), Enter (open), c (claim), a (acknowledge), r (resolve), and
+// for an event that needs review y (confirm) and x (reject), on the queue and on its page.
 (function () {
   "use strict";
   const root = document.documentElement;
@@ -136,11 +137,19 @@
     if (button) button.click();
   }
 
+  const reviews = { y: "confirm", x: "reject" };
+
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const tag = (e.target && e.target.tagName) || "";
     if (["INPUT", "TEXTAREA", "SELECT"].includes(tag)) return;
-    if (!rows) return;
+    if (!rows) {
+      // an event's own page: its review buttons
+      const verb = reviews[e.key];
+      const button = verb && document.querySelector('.actions button[data-verb="' + verb + '"]');
+      if (button) { button.click(); e.preventDefault(); }
+      return;
+    }
     if (e.key === "j") { select(selected + 1); e.preventDefault(); }
     else if (e.key === "k") { select(selected - 1); e.preventDefault(); }
     else if (e.key === "Enter" && items()[selected] && !["A", "BUTTON"].includes(tag)) {
@@ -149,6 +158,7 @@
     else if (e.key === "c") act("claim");
     else if (e.key === "a") act("ack");
     else if (e.key === "r") act("resolve");
+    else if (reviews[e.key]) act(reviews[e.key]);
   });
 
   const total = document.getElementById("total");
