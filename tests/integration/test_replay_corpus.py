@@ -13,8 +13,9 @@ from tests.integration.helpers import events, run_once, statements
 from tracker.services.evaluation import load_annotations
 
 ANNOTATIONS = Path(__file__).resolve().parents[1] / "corpus" / "annotations"
-# Measured when set (rules of December 2026, 128 documents): raise as the rules improve.
-PRECISION_FLOOR = 0.6
+# The issue's bar for what reaches readers at once (measured 0.85 when set: 48 alerts, 41
+# right; claims below the topic's review.min_confidence wait for an editor instead).
+PRECISION_FLOOR = 0.8
 
 
 @pytest.fixture
@@ -43,10 +44,13 @@ def replay(config_dir, feeds, make_tracker):
     return tracker, log, keys
 
 
-def _alerts(log, keys):
-    """(document, story, actor, issue, stance, type) of every position event."""
+def _alerts(log, keys, *, held: bool = True):
+    """(document, story, actor, issue, stance, type) of every position event (without those
+    held for an editor's review, unless `held`)."""
     out = []
     for event in log:
+        if not held and event.status == "needs_review":
+            continue
         if event.type in {"position.new", "position.changed"}:
             key, story = keys[event.statement_id]
             data = event.data
@@ -61,16 +65,23 @@ def test_position_alerts_are_right_and_stances_do_not_flap(replay):
     issue changes twice within one story."""
     _tracker, log, keys = replay
     gold = load_annotations(ANNOTATIONS)
-    alerts = _alerts(log, keys)
-    right = [a for a in alerts if a[0] in gold and (a[2], a[3], a[4]) in gold[a[0]].positions]
-    precision = len(right) / len(alerts)
+    every = _alerts(log, keys)
+    alerts = _alerts(log, keys, held=False)  # what reaches Slack and e-mail at once
+
+    def right(events):
+        return [a for a in events if a[0] in gold and (a[2], a[3], a[4]) in gold[a[0]].positions]
+
+    precision = len(right(alerts)) / len(alerts)
+    print(
+        f"position events: {len(every)}, right {len(right(every))}; alerted at once: "
+        f"{len(alerts)}, right {len(right(alerts))}, precision {precision:.2f}"
+    )
     changes = defaultdict(list)
-    for doc, story, actor, issue, stance, kind in alerts:
+    for doc, story, actor, issue, stance, kind in every:
         if kind == "position.changed":
             changes[(actor, issue, story)].append((doc, stance))
     flaps = {k: v for k, v in changes.items() if len(v) > 1}
-    print(f"position alerts: {len(alerts)}, right: {len(right)}, precision {precision:.2f}")
-    assert precision >= PRECISION_FLOOR, sorted(set(alerts) - set(right))
+    assert precision >= PRECISION_FLOOR, sorted(set(alerts) - set(right(alerts)))
     assert not flaps
 
 

@@ -18,6 +18,9 @@ class Gold:
 
     positions: frozenset[PositionKey]
     facts: frozenset[FactKey]
+    # claims read from the document that nobody judged (a correction's other claims): not
+    # counted as right or as wrong
+    unjudged: frozenset[tuple[str, ...]] = frozenset()
 
 
 def fact_key(key: str, value: object) -> FactKey:
@@ -81,8 +84,10 @@ def evaluate(predictions: dict[str, Extraction], gold: dict[str, Gold]) -> Repor
     for doc, expected in gold.items():
         extraction = predictions.get(doc, Extraction())
         positions, facts = Score(), Score()
-        got_positions = [p.key for p in extraction.positions]
-        got_facts = [fact_key(f.key, f.value) for f in extraction.facts]
+        got_positions = [p.key for p in extraction.positions if p.key not in expected.unjudged]
+        got_facts = [
+            k for f in extraction.facts if (k := fact_key(f.key, f.value)) not in expected.unjudged
+        ]
         for score in (positions, report.positions):
             score.add(got_positions, expected.positions)
         for score in (facts, report.facts):

@@ -94,7 +94,7 @@ def _split(claims: list[ClaimRow]) -> dict[str, list[dict[str, Any]]]:
 def _entry(name: str, claims: list[ClaimRow]) -> dict[str, Any]:
     confirmed = [c for c in claims if c.review == Review.CONFIRMED]
     rejected = [c for c in claims if c.review == Review.REJECTED]
-    others = [c for c in claims if c.review is None]
+    others = [c for c in claims if c.review not in {Review.CONFIRMED, Review.REJECTED}]
     return {
         "doc": name,
         **_split(confirmed),

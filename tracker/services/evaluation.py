@@ -61,12 +61,17 @@ def load_annotations(path: Path) -> dict[str, Gold]:
                 (p["actor"], p["issue"], p["stance"]) for p in entry.get("positions") or []
             )
             facts = frozenset(fact_key(f["key"], f["value"]) for f in entry.get("facts") or [])
+            unread = entry.get("unreviewed") or {}
+            unjudged = frozenset(
+                [(p["actor"], p["issue"], p["stance"]) for p in unread.get("positions") or []]
+                + [fact_key(f["key"], f["value"]) for f in unread.get("facts") or []]
+            )
             name = str(entry["doc"])
         except (KeyError, TypeError, AttributeError) as exc:
             raise AnnotationError(f"{file}: entry {number} is missing {exc}") from exc
         if name in gold:
             raise AnnotationError(f"{file}: {name} is annotated twice")
-        gold[name] = Gold(positions, facts)
+        gold[name] = Gold(positions, facts, unjudged)
     return gold
 
 
