@@ -32,6 +32,7 @@ from tracker.domain.extraction.vocabulary import ActorSpec, FactSpec, IssueSpec,
 from tracker.domain.review import ReviewPolicy
 from tracker.domain.routing import Route, SeverityRule
 from tracker.domain.topics import Topic
+from tracker.lemmas import lemmatizer
 
 M = TypeVar("M", bound=BaseModel)
 log = structlog.get_logger(__name__)
@@ -174,6 +175,7 @@ def vocabulary(topic: TopicFile) -> Vocabulary:
             neutral=tuple(cues.neutral),
         ),
         collectives=dict(topic.collectives),
+        lemma=lemmatizer("en"),
         anchors=tuple(topic.relevance.terms + topic.relevance.anchors),
         elsewhere=tuple(topic.relevance.elsewhere),
     )

@@ -426,19 +426,14 @@ def _issue_claims(reading: Reading, mention: IssueMention) -> list[Draft]:
 
 # An issue named by its own verb ("exchanged prisoners", "will never recognise Crimea"),
 # and what may stand between it and its subject: auxiliaries, negation, a few adverbs.
-_VERB_STEMS = (
-    "exchang(?:e|es|ed|ing)|swap(?:s|ped|ping)?|releas(?:e|es|ed|ing)|free(?:s|d|ing)?|"
-    "halt(?:s|ed|ing)?|stop(?:s|ped|ping)?|ceas(?:e|es|ed|ing)|paus(?:e|es|ed|ing)|"
-    "lift(?:s|ed|ing)?|eas(?:e|es|ed|ing)|giv(?:e|es|ing)|gave|given|ced(?:e|es|ed|ing)|"
-    "recogni[sz](?:e|es|ed|ing)|join(?:s|ed|ing)?|hold(?:s|ing)?|held|"
-    "negotiat(?:e|es|ed|ing)|withdr(?:aw|aws|awing|awn|ew)|hand(?:s|ed|ing)?|"
-    "return(?:s|ed|ing)?|resum(?:e|es|ed|ing)|start(?:s|ed|ing)?|begin(?:s|ning)?|began|"
-    "sign(?:s|ed|ing)?|suppl(?:y|ies|ied|ying)|send(?:s|ing)?|sent|provid(?:e|es|ed|ing)|"
-    "deliver(?:s|ed|ing)?|rearm(?:s|ed|ing)?|meet(?:s|ing)?|met|talk(?:s|ed|ing)?|"
-    "extend(?:s|ed|ing)?|respect(?:s|ed|ing)?|observ(?:e|es|ed|ing)|declar(?:e|es|ed|ing)|"
-    "agree(?:s|d|ing)?|accept(?:s|ed|ing)?"
+# The verbs that can name an issue themselves, as lemmas ("exchanged prisoners", "swapped
+# POWs", "will never recognise Crimea"): English, not the topic's.
+_ISSUE_VERBS = frozenset(
+    "exchange swap release free halt stop cease pause lift ease give cede recognise recognize "
+    "join hold negotiate withdraw hand return resume start begin sign supply send provide "
+    "deliver rearm meet talk extend respect observe declare agree accept".split()
 )
-_ISSUE_VERB = re.compile(rf"^(?:{_VERB_STEMS})\b", re.IGNORECASE)
+_FIRST_WORD = re.compile(r"[A-Za-z]+")
 _AUXILIARIES = re.compile(
     r"^\s*(?:(?:will|would|shall|can|could|may|might|must|should|has|have|had|is|are|was|were|"
     r"be|been|not|never|no longer|also|again|now|then|already|finally|jointly|both|each|today|"
@@ -452,7 +447,8 @@ def _agentive(reading: Reading, mention: IssueMention) -> list[Draft]:
     """ "Russia and Ukraine exchanged prisoners", "Kyiv will never recognise Crimea": the
     subject just before an issue named by its verb holds it (no stance verb needed)."""
     text = reading.text
-    if not _ISSUE_VERB.match(text[mention.start : mention.end]):
+    first = _FIRST_WORD.match(text, mention.start)
+    if first is None or reading.ctx.vocab.lemma(first.group(0).lower()) not in _ISSUE_VERBS:
         return []
     subjects = subject_of(
         text, reading.actors, Match("x", mention.start, mention.start, ""), reading.ctx.vocab

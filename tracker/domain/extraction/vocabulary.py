@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -93,6 +94,8 @@ class Vocabulary:
     lexicon: Lexicon = field(default_factory=Lexicon)
     # phrases naming several actors at once -> "persons" (the leaders) or "countries" (the sides)
     collectives: dict[str, str] = field(default_factory=dict)
+    # a word's lemma ("swapped" -> "swap"): a port, filled in by the configuration's loader
+    lemma: Callable[[str], str] = field(default=str.lower, compare=False, repr=False)
     anchors: tuple[str, ...] = ()  # terms that place a sentence in this topic ("Ukrain*")
     elsewhere: tuple[str, ...] = ()  # terms that place it in another story ("Gaza")
 
