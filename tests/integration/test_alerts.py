@@ -84,10 +84,10 @@ def test_mattermost_gets_markdown(config_dir, feeds, receiver, make_tracker):
         routes=[{"match": {"types": ["fact.*"]}, "channels": ["mm"]}],
     )
     run_once(make_tracker())
-    (request,) = receiver.received
-    assert request["path"] == "/hooks/abcdefghijklmnop"
-    body = json.loads(request["body"])
-    assert "**Ceasefire duration \\(days\\):** **30**" in body["text"]
+    # the statement's two facts: its 30 days and its energy-infrastructure scope
+    bodies = [json.loads(r["body"]) for r in receiver.received]
+    assert {r["path"] for r in receiver.received} == {"/hooks/abcdefghijklmnop"}
+    assert any("**Ceasefire duration \\(days\\):** **30**" in b["text"] for b in bodies)
 
 
 def test_an_apprise_config_file_sends_to_each_tagged_service_on_its_own(
@@ -205,7 +205,7 @@ def test_quiet_hours_hold_routine_alerts_but_not_flash(config_dir, feeds, receiv
     run_once(tracker)
     assert [m["title"].split(":")[0] for m in receiver.messages()] == ["[FLASH] Position"]
     held = [d for d in deliveries(tracker) if d.status == "pending"]
-    assert len(held) == 2
+    assert len(held) == 3  # the statement and its two facts (30 days, energy scope)
     assert all(d.next_attempt_at.hour == end.hour for d in held)
 
 
@@ -220,9 +220,11 @@ def test_severity_rules_set_the_tier_that_routes_see(config_dir, feeds, receiver
     )
     tracker = make_tracker()
     run_once(tracker)
-    (fact,) = events(tracker, "fact.new")
-    assert fact.severity == "flash"
+    facts = events(tracker, "fact.new")
+    assert {f.data["key"] for f in facts} == {"ceasefire.duration_days", "ceasefire.scope"}
+    assert {f.severity for f in facts} == {"flash"}
     assert sorted(m["title"].split(":")[0] for m in receiver.messages()) == [
+        "[FLASH] Key fact",
         "[FLASH] Key fact",
         "[FLASH] Position",
     ]

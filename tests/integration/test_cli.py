@@ -57,14 +57,19 @@ def test_poll_once_alerts_and_lists(cli, config_dir, feeds, receiver):
     cli("init")
 
     out = cli("poll", "--once").stdout
-    assert "polled 2 source(s): 1 ok, 1 with errors; 3 new event(s); 1 alert(s) sent" in out
+    assert "polled 2 source(s): 1 ok, 1 with errors; 4 new event(s); 1 alert(s) sent" in out
     assert [m["title"] for m in receiver.messages()] == [
         "New statement: Putin agrees to energy halt"
     ]
 
     lines = cli("events", "list", "--json").stdout.strip().splitlines()
     listed = [json.loads(line) for line in lines]
-    assert sorted(e["type"] for e in listed) == ["fact.new", "position.new", "statement.new"]
+    assert sorted(e["type"] for e in listed) == [
+        "fact.new",
+        "fact.new",
+        "position.new",
+        "statement.new",
+    ]
     assert all(e["specversion"] == "1.0" and e["id"] and e["time"] for e in listed)
     (event,) = [e for e in listed if e["type"] == "statement.new"]
     assert event["specversion"] == "1.0"
@@ -244,7 +249,10 @@ def test_state_shows_positions_and_facts_with_sources(cli, config_dir, feeds):
         "supports",
         ["wire"],
     )
-    assert [(f["key"], f["value"]) for f in data["facts"]] == [("ceasefire.duration_days", 30)]
+    assert sorted((f["key"], f["value"]) for f in data["facts"]) == [
+        ("ceasefire.duration_days", 30),
+        ("ceasefire.scope", "energy_infrastructure"),
+    ]
 
 
 def _secret(output: str) -> str:

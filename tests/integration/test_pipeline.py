@@ -44,9 +44,14 @@ def test_relevant_item_alerts_once_and_irrelevant_is_stored_silently(
 
     summary = run_once(tracker)
 
-    # the statement, and what it says: Putin's stance on the energy halt, its length
-    assert (summary.polled, summary.events, summary.sent) == (1, 3, 1)
-    assert sorted(e.type for e in events(tracker)) == ["fact.new", "position.new", "statement.new"]
+    # the statement, and what it says: Putin's stance on the energy halt, its length and scope
+    assert (summary.polled, summary.events, summary.sent) == (1, 4, 1)
+    assert sorted(e.type for e in events(tracker)) == [
+        "fact.new",
+        "fact.new",
+        "position.new",
+        "statement.new",
+    ]
     messages = receiver.messages()
     assert len(messages) == 1
     assert "Putin agrees to energy halt" in messages[0]["title"]
@@ -294,7 +299,7 @@ def test_running_a_batch_twice_changes_nothing_the_second_time(
     second = polling.poll_batch(
         tracker.db, runtime, batch.token, batch.source_ids, clock=utcnow, fetcher=tracker.fetch
     )
-    assert (first.polled, len(first.events)) == (1, 3)
+    assert (first.polled, len(first.events)) == (1, 4)
     assert (second.polled, len(second.events)) == (0, 0)
     assert feeds.hits("/wire.xml") == 1
     assert len(events(tracker, *KINDS)) == 1
@@ -362,7 +367,7 @@ def test_a_broken_entry_costs_only_itself(config_dir, feeds, receiver, make_trac
     feeds.set("/wire.xml", body)
     tracker = _setup(config_dir, feeds, receiver, make_tracker, "/wire.xml")
     summary = run_once(tracker)
-    assert (summary.polled, summary.failed, summary.events) == (1, 0, 3)
+    assert (summary.polled, summary.failed, summary.events) == (1, 0, 4)
     assert statements(tracker)[0].url is None
 
 

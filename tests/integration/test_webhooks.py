@@ -54,7 +54,12 @@ def test_each_event_arrives_as_a_signed_structured_cloudevent(
     tracker = _setup(config_dir, feeds, receiver, make_tracker)
     run_once(tracker)
     got = _verified(receiver)
-    assert sorted(body["type"] for _, body in got) == ["fact.new", "position.new", "statement.new"]
+    assert sorted(body["type"] for _, body in got) == [
+        "fact.new",
+        "fact.new",
+        "position.new",
+        "statement.new",
+    ]
     for headers, body in got:
         assert headers["content-type"] == "application/cloudevents+json"
         assert headers["webhook-id"] == body["id"]
