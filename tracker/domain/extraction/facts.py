@@ -14,33 +14,14 @@ from datetime import date
 from functools import cache
 
 from tracker.domain.claims import Evidence, FactClaim, FactValue
+from tracker.domain.extraction.measures import MONTHS
 from tracker.domain.extraction.numbers import NUMBER, as_int_if_whole, parse_fraction, parse_number
 from tracker.domain.extraction.rules import Clause, read_rule
 from tracker.domain.extraction.rules import phrases as _phrases
 from tracker.domain.extraction.text import Sentence
 from tracker.domain.extraction.vocabulary import FactSpec
 
-_MONTHS = {
-    m: i
-    for i, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for m in names
-}
+_MONTHS = MONTHS
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _FRACTION = (
     r"(?:\d+(?:\.\d+)?\s*(?:%|per\s?cent)"

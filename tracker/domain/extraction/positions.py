@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tracker.domain.claims import Evidence, PositionClaim, Stance
 from tracker.domain.extraction.holders import (
@@ -582,20 +582,7 @@ def _conditional(reading: Reading, drafts: list[Draft]) -> list[Draft]:
         return drafts
     supposed = _IF_THEN.match(text)
     if supposed and not vocab.reciprocal.search(supposed.group("condition")):
-        condition = supposed.group("condition").strip()
-        drafts = [
-            Draft(
-                d.actor,
-                d.issue,
-                Stance.CONDITIONAL,
-                d.sentence,
-                d.conditions or (condition,),
-                d.basis,
-            )
-            if d.stance is Stance.SUPPORTS
-            else d
-            for d in drafts
-        ]
+        drafts = _on_terms(drafts, (supposed.group("condition").strip(),), keep=True)
     for cue in found:
         if _irrealis(reading, cue) or _OWN_DUTY.match(cue.text):
             continue  # "asked whether ... in exchange for ...": the question's, not a condition
@@ -603,21 +590,29 @@ def _conditional(reading: Reading, drafts: list[Draft]) -> list[Draft]:
         if _WAIVED.search(window) or vocab.negation.search(window):
             continue  # "talks without preconditions", "didn't need conditions": none
         holders = set(holders_of(reading, cue))
-        conditions = _conditions(text[cue.end :])
-        drafts = [
-            Draft(
-                d.actor,
-                d.issue,
-                Stance.CONDITIONAL,
-                d.sentence,
-                conditions or d.conditions,
-                d.basis,
-            )
-            if d.stance is Stance.SUPPORTS and (not holders or d.actor in holders)
-            else d
-            for d in drafts
-        ]
+        drafts = _on_terms(drafts, _conditions(text[cue.end :]), holders=holders)
     return drafts
+
+
+def _on_terms(
+    drafts: list[Draft],
+    conditions: tuple[str, ...],
+    *,
+    holders: set[str] | None = None,
+    keep: bool = False,
+) -> list[Draft]:
+    """Make the support of `holders` (everyone's, when none are named) conditional on
+    `conditions`; `keep` leaves conditions a draft already has."""
+    return [
+        replace(
+            d,
+            stance=Stance.CONDITIONAL,
+            conditions=(d.conditions or conditions) if keep else (conditions or d.conditions),
+        )
+        if d.stance is Stance.SUPPORTS and (not holders or d.actor in holders)
+        else d
+        for d in drafts
+    ]
 
 
 def _pronoun_objects(reading: Reading) -> list[IssueMention]:
