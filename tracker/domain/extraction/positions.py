@@ -643,9 +643,19 @@ def _read(sentence: Sentence, ctx: DocContext) -> Reading:
     )
 
 
+_ACCORDING = re.compile(r"\baccording to\s+(?:(?:the|a)\s+)?", re.IGNORECASE)
+
+
 def _attribution(sentence: Sentence, actors: list[ActorMention], cues: list[Match]) -> str | None:
-    """ "Russia will not negotiate, Peskov said." / "..., said Peskov": the person named."""
+    """ "Russia will not negotiate, Peskov said." / "..., said Peskov" / "according to
+    Peskov": the person named."""
     text = sentence.text
+    for according in _ACCORDING.finditer(text):
+        named = [
+            a for a in actors if a.person and len(a.actors) == 1 and a.start == according.end()
+        ]
+        if named:
+            return named[0].actors[0]
     for cue in reversed([c for c in cues if c.label == "reporting"]):
         comma = text.rfind(",", 0, cue.start)
         if comma < 0 or len(text[cue.end :].split()) > 12:
