@@ -50,7 +50,7 @@ class Match:
 _TOKEN = re.compile(r"[\w@]+")
 _RUN = re.compile(r"^[@\w]+")
 _RECENT = 64
-_WORDS = 50_000  # distinct words whose candidate phrases are remembered
+_WORDS = 4_000  # distinct words whose candidate phrases are remembered (a statement uses few)
 _WHOLE = re.compile(r"[@\w]+")
 
 
