@@ -239,17 +239,36 @@ def _snapshot(tracker: Tracker, feeds: FeedServer, receiver: Receiver, **extra: 
     )
 
 
+# Linux keeps a process's peak RSS across exec, so a child forked straight from this (large,
+# long-running) test process would report at least this process's size. A small launcher
+# forks the poll instead, and reports the poll's own peak.
+_LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(usage.ru_maxrss, file=open(os.environ["PEAK_RSS_FILE"], "w"))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def _poll_in_own_process(env: dict[str, str], log: Path) -> dict[str, Any]:
     """Run `tracker poll --once`; return its wall time, its own peak RSS (MB) and its output."""
     started = time.monotonic()
+    peak = log.with_suffix(".peak")
     with log.open("wb") as out:
-        child = subprocess.Popen([TRACKER, "poll", "--once"], env=env, stdout=out, stderr=out)
-        _, status, usage = os.wait4(child.pid, 0)  # the child's rusage, not this process's
-        child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        child = subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, TRACKER, "poll", "--once"],
+            env={**env, "PEAK_RSS_FILE": str(peak)},
+            stdout=out,
+            stderr=out,
+            check=False,
+        )
     seconds = time.monotonic() - started
     output = log.read_text(errors="replace")
     assert child.returncode == 0, output
-    return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024, "output": output}
+    return {"seconds": seconds, "peak_rss_mb": int(peak.read_text()) / 1024, "output": output}
 
 
 def _traced_peak(tracker: Tracker, source_id: str) -> int:
