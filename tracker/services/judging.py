@@ -250,6 +250,11 @@ def apply_position(
         now=now,
         earlier=earlier,
     )
+    return _raised(event, record, reasons)
+
+
+def _raised(event: Event, record: ClaimRow, reasons: tuple[Reason, ...]) -> Event:
+    """The claim's event, held for review when there are reasons to, linked to the claim."""
     event = _held(event, reasons) if reasons else event
     record.event_id = event.id
     return event
@@ -346,9 +351,7 @@ def apply_fact(
         now=now,
         earlier=earlier,
     )
-    event = _held(event, reasons) if reasons else event
-    record.event_id = event.id
-    return event
+    return _raised(event, record, reasons)
 
 
 def set_fact(uow: UnitOfWork, row: FactRow | None, claim: ClaimRow, now: datetime) -> None:

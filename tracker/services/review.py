@@ -21,7 +21,7 @@ from tracker.services.accounts import Principal
 from tracker.services.desk import NotFound
 from tracker.services.judging import set_fact, set_position
 from tracker.storage.database import UnitOfWork
-from tracker.storage.models import ClaimRow, EventRow
+from tracker.storage.models import ClaimRow, EventRow, FactRow, PositionRow
 from tracker.storage.state import unwrap
 
 __all__ = ["Decided", "NotFound", "ReviewConflict", "confirm", "reject"]
@@ -70,32 +70,33 @@ def _apply(uow: UnitOfWork, claim: ClaimRow, now: datetime) -> bool:
     return whether it did."""
     if claim.kind == "position":
         position = uow.state.position(claim.topic, claim.actor or "", claim.issue or "")
-        if not still_newer(
-            claim.stated_at,
-            position.stated_at if position else None,
-            arrived_first=position is not None and position.claim_id > claim.id,
-        ):
-            claim.outcome = Outcome.STALE.value
+        same = position is not None and position.stance == claim.stance
+        if not _settles(claim, position, same=same):
             return False
-        if position is not None and position.stance == claim.stance:
-            claim.outcome = Outcome.CONFIRMED.value
-            return False
-        claim.outcome = (Outcome.NEW if position is None else Outcome.CHANGED).value
         set_position(uow, position, claim, now)
         return True
     fact = uow.state.fact(claim.topic, claim.key or "")
+    same = fact is not None and same_value(unwrap(fact.value), unwrap(claim.value))
+    if not _settles(claim, fact, same=same):
+        return False
+    set_fact(uow, fact, claim, now)
+    return True
+
+
+def _settles(claim: ClaimRow, current: PositionRow | FactRow | None, *, same: bool) -> bool:
+    """Record what a confirmed claim does to the current row: nothing if a newer word stands
+    (stale) or it says the same (confirmed); else it is new or a change, and True."""
     if not still_newer(
         claim.stated_at,
-        fact.stated_at if fact else None,
-        arrived_first=fact is not None and fact.claim_id > claim.id,
+        current.stated_at if current else None,
+        arrived_first=current is not None and current.claim_id > claim.id,
     ):
         claim.outcome = Outcome.STALE.value
         return False
-    if fact is not None and same_value(unwrap(fact.value), unwrap(claim.value)):
+    if same:
         claim.outcome = Outcome.CONFIRMED.value
         return False
-    claim.outcome = (Outcome.NEW if fact is None else Outcome.CHANGED).value
-    set_fact(uow, fact, claim, now)
+    claim.outcome = (Outcome.NEW if current is None else Outcome.CHANGED).value
     return True
 
 
