@@ -18,6 +18,8 @@ _QUOTE_FROM = re.compile(
     r"^\W*(?:quote|quotes|quoting|in the words of)\s+(?:from\s+)?[^:]{2,80}:", re.IGNORECASE
 )
 _INFINITIVE = re.compile(r"\bto\s+(?:\w+\s+)?$")
+# what joins a demand to the one it is made of: "demands that [Russia]", "called on [Russia]"
+_DEMAND_LINK = re.compile(r"\b((?i:that|for|on|upon))\s+(?:(?i:the)\s+)?(?:[A-Z][\w.-]*\s+){0,2}$")
 
 
 @dataclass
@@ -136,7 +138,10 @@ def find_actors(sentence: Sentence, ctx: DocContext, speaker: str | None) -> lis
         if who is not None:
             third_person = not match.label.startswith("first")
             person = third_person or ctx.speaker_person or _is_person(vocab, who)
-            found.append(ActorMention(match.start, match.end, (who,), match.label, person=person))
+            bound = third_person and bool(earlier)
+            found.append(
+                ActorMention(match.start, match.end, (who,), match.label, person, bound)
+            )
     return sorted(found, key=lambda m: m.start)
 
 
@@ -146,11 +151,17 @@ def _is_person(vocab: Vocabulary, actor_id: str) -> bool:
 
 
 def _object_of_causative(text: str, mention: ActorMention, cue: Match, vocab: Vocabulary) -> bool:
-    """True for Putin in "get Putin to agree": the agreeing is someone else's wish."""
-    before = text[max(0, mention.start - 25) : mention.start]
-    return bool(_INFINITIVE.search(text[mention.end : cue.start])) and any(
-        m.end >= len(before) - 2 for m in vocab.causative.finditer(before)
-    )
+    """True for Putin in "get Putin to agree", "demands that Russia implement", "the need
+    for Putin to take": the agreeing is someone else's wish (or demand)."""
+    before = text[max(0, mention.start - 30) : mention.start]
+    link = _DEMAND_LINK.search(before)
+    head = before[: link.start()] if link else before
+    wished = any(m.end >= len(head) - 2 for m in vocab.causative.finditer(head))
+    if not wished:
+        return False
+    if link and link.group(1).lower() == "that":  # "demands that Russia end ...": subjunctive
+        return True
+    return bool(_INFINITIVE.search(text[mention.end : cue.start]))
 
 
 def _with_coordinated(text: str, actors: list[ActorMention], index: int) -> list[ActorMention]:

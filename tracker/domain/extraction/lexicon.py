@@ -281,6 +281,12 @@ CONDITIONAL = (
     "but ... must",
     "but ... need*",
     "but ... require*",
+    "but ... necessary",
+    "but ... should",
+    "there must be",
+    "must first",
+    "first need* to",
+    "is necessary to start|begin",
     "needs more details",
     "need more details",
     "only after",
@@ -394,6 +400,12 @@ CAUSATIVE = (
     "wants",
     "press*",
     "encourage*",
+    "demand*",
+    "call*",
+    "need",
+    "needs",
+    "insist*",
+    "expect*",
 )
 # Nouns for a proposal; their holder is the owner ("Trump's initiative", "an offer from X").
 PROPOSAL_NOUNS = (

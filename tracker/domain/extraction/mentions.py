@@ -30,6 +30,13 @@ class ActorMention:
     actors: tuple[str, ...]
     kind: str  # name | first | third | collective | passive
     person: bool = False  # names a person ("Peskov", "he"), not an institution or a country
+    bound: bool = False  # a pronoun whose antecedent the same sentence names ("Putin said he")
+
+    @property
+    def named(self) -> bool:
+        """Return whether the sentence itself says who this is (a name, "we", "he" after
+        its antecedent), not the document's context."""
+        return self.kind != "third" or self.bound
 
     def possessive(self, text: str) -> bool:
         """Return whether the mention is a possessive ("our", "his", "Trump's")."""

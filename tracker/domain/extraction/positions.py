@@ -113,6 +113,7 @@ class Reading:
     holders: dict[int, list[str]] = field(default_factory=dict)  # cue start -> its holders
     subject_ends: dict[int, int] = field(default_factory=dict)  # cue start -> end of its subject
     named: dict[int, bool] = field(default_factory=dict)  # cue start -> its holder is named
+    issues: list[IssueMention] = field(default_factory=list)  # the issues the sentence names
 
     @property
     def text(self) -> str:
@@ -268,7 +269,7 @@ def holders_of(reading: Reading, cue: Match) -> list[str]:
         ]
         names = holders_of(reading, earlier[-1]) if earlier else reading.default_holder()
     reading.subject_ends[cue.start] = mentions[-1].end if mentions else cue.start
-    reading.named[cue.start] = bool(mentions) and all(m.kind != "third" for m in mentions)
+    reading.named[cue.start] = bool(mentions) and all(m.named for m in mentions)
     reading.holders[cue.start] = [reading.own(a, reporter) for a in names]
     return reading.holders[cue.start]
 
@@ -284,6 +285,11 @@ def _cues_for(reading: Reading, mention: IssueMention) -> list[Match]:
         before = [c for c in before if c.start >= supposed.end()]
     # "... but Ukraine's ceasefire": a new clause, out of the reach of the verbs before it
     before = [c for c in before if not _MENTION_BREAK.search(reading.text[c.end : mention.start])]
+    # "rejection of a ceasefire cast a cloud over the talks": a verb's object is the first
+    # issue after it, and those coordinated with it, not one further on
+    before = [c for c in before if not _object_between(reading, c, mention)]
+    # "the stalled negotiations": a participle describing the issue is nobody's act
+    before = [c for c in before if not _attributive(reading, c, mention)]
     if before or not mention.anaphoric:
         return before
     text = reading.text
@@ -294,14 +300,67 @@ def _cues_for(reading: Reading, mention: IssueMention) -> list[Match]:
     ][:1]
 
 
+# What may stand between two issues one verb governs: a coordination ("a truce, as well as
+# talks"), or a short complement ("talks on implementing a ceasefire in the Black Sea").
+_COORDINATED = re.compile(
+    r"^[\s,]*(?:and|or|as well as|plus|including|&|but also|and also|nor)\b", re.IGNORECASE
+)
+_COMPLEMENT = re.compile(
+    r"^\s*(?:on|of|for|about|regarding|concerning|over|in|to|with|toward|towards|into|at)\b",
+    re.IGNORECASE,
+)
+_ADJUNCT = re.compile(
+    r"\b(?:after|before|during|following|until|while|when|since|because|once|unless)\b",
+    re.IGNORECASE,
+)
+
+
+_DETERMINER = re.compile(r"\b(?:the|a|an|its|their|this|that|these|those)\s+$", re.IGNORECASE)
+_ATTRIBUTIVE_GAP = re.compile(r"^\s+(?:[\w-]+\s+)?$")
+
+
+def _attributive(reading: Reading, cue: Match, mention: IssueMention) -> bool:
+    text = reading.text
+    return (
+        cue.label in {"supports", "opposes"}
+        and cue.text.lower().endswith("ed")
+        and bool(_DETERMINER.search(text[max(0, cue.start - 8) : cue.start]))
+        and bool(_ATTRIBUTIVE_GAP.match(text[cue.end : mention.start]))
+    )
+
+
+def _object_between(reading: Reading, cue: Match, mention: IssueMention) -> bool:
+    """Whether another issue stands between a stance cue and this one, neither coordinated
+    with it nor its complement ("rejection of a truce cast a cloud over the talks"); a
+    reporting verb governs a whole clause, whatever it names."""
+    if cue.label not in _STANCE_LABELS:
+        return False
+    others = [
+        m
+        for m in reading.issues
+        if cue.end <= m.start and m.end <= mention.start and m.issue != mention.issue
+    ]
+    if not others:
+        return False
+    gap = reading.text[max(m.end for m in others) : mention.start]
+    if _ADJUNCT.search(gap):
+        return True
+    if _COORDINATED.match(gap):
+        return False
+    return not (_COMPLEMENT.match(gap) and len(gap.split()) <= 5)
+
+
 # What ends the reach of a stance verb over what follows it: another clause begins.
 _CLAUSE_BREAK = re.compile(
     r"[;:\u2014]|\b(?:but|while|whereas|because|although|though|which|who|whom|after|before|"
-    r"when|since|unless|if|whether|until)\b|,\s*(?:and|or|as)\b",
+    r"when|since|unless|if|whether|until|due to|because of|owing to|amid)\b|,\s*(?:and|or|as)\b",
     re.IGNORECASE,
 )
 _CHAIN_GAP_WORDS = 12
-_MENTION_BREAK = re.compile(r";|\b(?:but|while|whereas|then)\b|,\s*then\b", re.IGNORECASE)
+_MENTION_BREAK = re.compile(
+    r";|\b(?:but|while|whereas|then|due to|because of|owing to|as a result of|amid)\b|,\s*then\b",
+    re.IGNORECASE,
+)
 # Conditional cues that introduce the condition itself ("only if X", "provided that X"), as
 # against those whose object is the conditioned thing ("issues related to X", "a precondition
 # for X", "nuances"): an issue after the first kind is what is demanded, not what is offered.
@@ -453,7 +512,7 @@ def _agentive(reading: Reading, mention: IssueMention) -> list[Draft]:
     subjects = subject_of(
         text, reading.actors, Match("x", mention.start, mention.start, ""), reading.ctx.vocab
     )
-    if not subjects or any(s.kind == "third" for s in subjects):
+    if not subjects or not all(s.named for s in subjects):
         return []
     gap = text[subjects[-1].end : mention.start]
     if not _AUXILIARIES.match(gap) or _HEDGES.search(gap) or _irrealis_before(reading, subjects):
@@ -563,7 +622,19 @@ def _asserted(reading: Reading, mention: IssueMention) -> list[Draft]:
     return [Draft(a, mention.issue, asserted, reading.sentence, basis="asserted") for a in names]
 
 
+# "..., according to Zelenskiy on Telegram", "..., Peskov said": the attribution, no condition
+_TRAILING_ATTRIBUTION = re.compile(
+    r",\s*(?:according to\b.*|(?:[\w.'\u2019-]+\s+){0,6}(?:said|says|told|added|noted|stated|"
+    r"wrote|stressed)\b[^,]*)$",
+    re.IGNORECASE,
+)
+# a cue whose condition comes before it: "but a ceasefire is necessary to start them"
+_CONDITION_BEFORE = re.compile(r"\b(?:is|are)?\s*necessary\b", re.IGNORECASE)
+_CLAUSE_START = re.compile(r".*(?:\bbut\b|[,;:\u2013\u2014])", re.IGNORECASE | re.DOTALL)
+
+
 def _conditions(rest: str) -> tuple[str, ...]:
+    rest = _TRAILING_ATTRIBUTION.sub("", rest)
     rest = re.sub(r"^\W*(?:related to|concerning|regarding|about|met|that)?\s*", "", rest)
     rest = rest.strip(' .,;"\u201d')
     parts = re.split(r",\s*(?:and\s+)?|\s+and\s+(?=the\b)", rest)
@@ -590,6 +661,16 @@ def _conditional(reading: Reading, drafts: list[Draft]) -> list[Draft]:
         if _WAIVED.search(window) or vocab.negation.search(window):
             continue  # "talks without preconditions", "didn't need conditions": none
         holders = set(holders_of(reading, cue))
+        necessary = _CONDITION_BEFORE.search(cue.text)
+        if necessary:
+            upto = cue.start + necessary.start()
+            opening = _CLAUSE_START.match(text[:upto])
+            start = opening.end() if opening else 0
+            demanded = {m.issue for m in reading.issues if start <= m.start < upto}
+            kept = [d for d in drafts if d.issue in demanded]  # the condition itself: supported
+            rest = [d for d in drafts if d.issue not in demanded]
+            drafts = kept + _on_terms(rest, _conditions(text[start:upto]), holders=holders)
+            continue
         drafts = _on_terms(drafts, _conditions(text[cue.end :]), holders=holders)
     return drafts
 
@@ -644,6 +725,11 @@ def _read(sentence: Sentence, ctx: DocContext) -> Reading:
 
 
 _ACCORDING = re.compile(r"\baccording to\s+(?:(?:the|a)\s+)?", re.IGNORECASE)
+# what may stand between "according to" and a name: titles ("President", "Kremlin spokesman")
+_TITLES = re.compile(
+    r"^(?:(?:[A-Z][\w.\u2019'-]*|spokes\w+|aide|adviser|envoy|minister|secretary|"
+    r"press secretary|foreign policy)\s+){0,4}$"
+)
 
 
 def _attribution(sentence: Sentence, actors: list[ActorMention], cues: list[Match]) -> str | None:
@@ -652,7 +738,12 @@ def _attribution(sentence: Sentence, actors: list[ActorMention], cues: list[Matc
     text = sentence.text
     for according in _ACCORDING.finditer(text):
         named = [
-            a for a in actors if a.person and len(a.actors) == 1 and a.start == according.end()
+            a
+            for a in actors
+            if a.person
+            and len(a.actors) == 1
+            and a.start >= according.end()
+            and _TITLES.match(text[according.end() : a.start])
         ]
         if named:
             return named[0].actors[0]
@@ -696,6 +787,7 @@ def sentence_positions(
     issues = find_issues(sentence.text, ctx.vocab, ctx.focus) + _pronoun_objects(reading)
     # "the cessation of hostilities and a truce": a cue inside one issue's name is that name
     reading.cues = [c for c in reading.cues if not any(m.start <= c.start < m.end for m in issues)]
+    reading.issues = issues
     drafts: list[Draft] = []
     if not sentence.question and not elsewhere:  # a question states no position
         for mention in issues:
