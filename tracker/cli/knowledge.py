@@ -23,6 +23,7 @@ from tracker.domain.extraction.extractor import RuleExtractor
 from tracker.services.evaluation import (
     AnnotationError,
     Evaluated,
+    batch_documents,
     load_annotations,
     run_evaluation,
 )
@@ -133,15 +134,30 @@ def _print_totals(report: Report) -> None:
     typer.echo("  " + _line(f"facts ({facts.tp + facts.fn} annotated)", facts))
 
 
-def _parts(evaluated: Evaluated, cut: date | None) -> dict[str, list[str]]:
+def _parts(
+    evaluated: Evaluated, cut: date | None, sealed: set[str] | None = None
+) -> dict[str, list[str]]:
     metas = evaluated.documents
     dates = sorted(m.published for m in metas.values() if m.published)
     chosen = cut or (dates[len(dates) // 2] if dates else date.min)
-    parts = split(metas.values(), chosen)
-    named = {
-        f"tuned on: published before {chosen}": list(parts.tuned),
-        f"held apart by time: published from {chosen}": list(parts.later),
-        "held apart by publisher: sites with no document before the cut": list(parts.other_sites),
+    parts = split(metas.values(), chosen, sealed or ())
+    named = {f"tuned on: published before {chosen}": list(parts.tuned)}
+    if sealed:
+        named |= {
+            f"studied: published from {chosen}, read for errors since": list(parts.studied),
+            f"held apart by time: sealed, published from {chosen}": list(parts.later),
+            "held apart by publisher: sealed, from sites no studied document is from": list(
+                parts.other_sites
+            ),
+        }
+    else:
+        named |= {
+            f"held apart by time: published from {chosen}": list(parts.later),
+            "held apart by publisher: sites with no document before the cut": list(
+                parts.other_sites
+            ),
+        }
+    named |= {
         "held apart (by time or publisher)": list(parts.held),
         "whole corpus": list(metas),
     }
@@ -203,6 +219,14 @@ def evaluate(
     fail_under: Annotated[
         float, typer.Option(help="Exit 1 if positions or facts F1 is below this.")
     ] = 0.0,
+    sealed: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="An annotation file (of the folder) whose documents nobody has studied: the "
+            "held-apart sets are its documents alone, and later ones outside it count as "
+            "studied. Repeatable."
+        ),
+    ] = None,
 ) -> None:
     """Score extraction against annotations: per document, overall, and on held-apart splits."""
     try:
@@ -216,7 +240,12 @@ def evaluate(
     except AnnotationError as exc:
         fail(str(exc))
         raise  # unreachable: fail() exits
-    report, parts = evaluated.report, _parts(evaluated, cut_date)
+    try:
+        unseen = batch_documents(annotations, sealed) if sealed else None
+    except AnnotationError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail() exits
+    report, parts = evaluated.report, _parts(evaluated, cut_date, unseen)
     if as_json:
         body: dict[str, object] = {
             "positions": _score_json(report.positions),

@@ -125,12 +125,17 @@ class Split:
 
     By time: documents published before `cut` are the tuning set; later ones are held apart.
     By publisher: documents from a site that published no document of the tuning set, so a
-    rule written for one site's phrasing cannot raise its own score."""
+    rule written for one site's phrasing cannot raise its own score.
+
+    With `sealed` documents (batches nobody has studied), the later documents outside them
+    are `studied` (read to find what fails, so no longer held apart), and the held-apart
+    sets are the sealed documents alone."""
 
     cut: date
     tuned: tuple[str, ...]
     later: tuple[str, ...]
     other_sites: tuple[str, ...]
+    studied: tuple[str, ...] = ()
 
     @property
     def held(self) -> tuple[str, ...]:
@@ -138,16 +143,32 @@ class Split:
         return tuple(dict.fromkeys(self.later + self.other_sites))
 
 
-def split(documents: Iterable[DocMeta], cut: date) -> Split:
-    """Split documents by time at `cut`, and by publishing site."""
+def split(documents: Iterable[DocMeta], cut: date, sealed: Iterable[str] = ()) -> Split:
+    """Split documents by time at `cut`, and by publishing site; `sealed` names the
+    documents nobody has studied (when none are named, every later document counts so)."""
     docs = list(documents)
-    tuned = [d for d in docs if d.published is not None and d.published < cut]
-    sites = {d.site for d in tuned}
+    unseen = set(sealed)
+
+    def early(d: DocMeta) -> bool:
+        return d.published is not None and d.published < cut
+
+    if not unseen:
+        tuned = [d for d in docs if early(d)]
+        sites = {d.site for d in tuned}
+        return Split(
+            cut,
+            tuple(d.name for d in tuned),
+            tuple(d.name for d in docs if not early(d)),
+            tuple(d.name for d in docs if d.site not in sites),
+        )
+    seen = [d for d in docs if d.name not in unseen]
+    sites = {d.site for d in seen}
     return Split(
         cut,
-        tuple(d.name for d in tuned),
-        tuple(d.name for d in docs if d.published is None or d.published >= cut),
-        tuple(d.name for d in docs if d.site not in sites),
+        tuple(d.name for d in seen if early(d)),
+        tuple(d.name for d in docs if d.name in unseen and not early(d)),
+        tuple(d.name for d in docs if d.name in unseen and d.site not in sites),
+        tuple(d.name for d in seen if not early(d)),
     )
 
 

@@ -75,6 +75,19 @@ def load_annotations(path: Path) -> dict[str, Gold]:
     return gold
 
 
+def batch_documents(annotations: Path, batches: list[str]) -> set[str]:
+    """Return the documents the named annotation files (of a folder) annotate."""
+    names: set[str] = set()
+    for batch in batches:
+        file = annotations / batch if annotations.is_dir() else annotations.parent / batch
+        if not file.is_file():
+            file = file.with_suffix(".yaml")
+        if not file.is_file():
+            raise AnnotationError(f"--sealed: no annotation file {batch!r} in {annotations}")
+        names |= {str(entry.get("doc")) for _, entry in _entries(file) if isinstance(entry, dict)}
+    return names
+
+
 def find_document(name: str, directory: Path, annotations: Path) -> Path:
     """Find a document named in the annotations: in DIR, beside DIR, or beside the annotations."""
     base = annotations if annotations.is_dir() else annotations.parent

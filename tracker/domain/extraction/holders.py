@@ -139,9 +139,7 @@ def find_actors(sentence: Sentence, ctx: DocContext, speaker: str | None) -> lis
             third_person = not match.label.startswith("first")
             person = third_person or ctx.speaker_person or _is_person(vocab, who)
             bound = third_person and bool(earlier)
-            found.append(
-                ActorMention(match.start, match.end, (who,), match.label, person, bound)
-            )
+            found.append(ActorMention(match.start, match.end, (who,), match.label, person, bound))
     return sorted(found, key=lambda m: m.start)
 
 
