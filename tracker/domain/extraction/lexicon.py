@@ -11,6 +11,12 @@ from dataclasses import dataclass, field
 
 # Verbs and phrases by which a holder takes a stance toward what follows.
 SUPPORTS = (
+    "respond* in kind to",
+    "reciprocate*",
+    "offered",
+    "mirror steps",
+    "act in a mirror",
+    "mirror response to",
     "agree*",
     "accept*",
     "support*",
@@ -238,6 +244,8 @@ VERDICTS_AGAINST = (
     "dangerous",
     "provocation",
     "provocative",
+    "would|will|does|did not work",
+    "won't|wouldn't|doesn't|didn't work",
 )
 # Said of an issue after it names it, a verdict for it ("a ceasefire is needed"); a negation
 # before it or before the verb that reports it ("does not think a truce is needed") flips it.
@@ -257,6 +265,12 @@ VERDICTS_FOR = (
     "must begin|start|happen|come",
     "should begin|start|happen|come",
     "needs to happen",
+    "will|would|to take place",
+    "will|would be held",
+    "will|would resume|continue",
+    "is|was|are|were|be fine",
+    "is|was|are|were|be acceptable",
+    "must|should continue",
 )
 # Phrases that make support conditional on something beyond reciprocity.
 CONDITIONAL = (

@@ -26,15 +26,31 @@ def _word(token: str) -> str:
     return "(?:" + "|".join(alternatives) + ")"
 
 
-def compile_phrase(phrase: str) -> str:
-    """Return the regex source for one cue phrase (without boundaries)."""
+_NOUN = re.compile(r"[a-z]{3,}")
+
+
+def compile_phrase(phrase: str, *, plurals: bool = False) -> str:
+    """Return the regex source for one cue phrase (without boundaries); with `plurals`, the
+    last word matches its plural too ("POW exchange" finds "POW exchanges")."""
     out = ""
-    for token in phrase.split():
+    tokens = phrase.split()
+    for position, token in enumerate(tokens):
         if token == "...":  # noqa: S105 - a gap in a phrase, not a password
             out += _GAP
             continue
-        out += (_SEP if out and not out.endswith(_GAP) else (r"\W+" if out else "")) + _word(token)
+        word = _word(token)
+        if plurals and position == len(tokens) - 1:
+            word = _word_plural(token)
+        out += (_SEP if out and not out.endswith(_GAP) else (r"\W+" if out else "")) + word
     return out
+
+
+def _word_plural(token: str) -> str:
+    alternatives = []
+    for alt in token.split("|"):
+        plain = _NOUN.fullmatch(alt) and not alt.endswith("s")
+        alternatives.append(_word(alt) + ("(?:s|es)?" if plain else ""))
+    return "(?:" + "|".join(alternatives) + ")"
 
 
 @dataclass(frozen=True)
@@ -69,12 +85,18 @@ class PhraseSet:
     first word could start at a word of the text are tried there.
     """
 
-    def __init__(self, phrases: Iterable[tuple[str, str]], *, case_sensitive: bool = False) -> None:
+    def __init__(
+        self,
+        phrases: Iterable[tuple[str, str]],
+        *,
+        case_sensitive: bool = False,
+        plurals: bool = False,
+    ) -> None:
         flags = 0 if case_sensitive else re.IGNORECASE
         self._index: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
         for label, phrase in sorted(set(phrases)):
-            regex = re.compile(compile_phrase(phrase) + r"(?!\w)", flags)
-            for key in self._keys(phrase):
+            regex = re.compile(compile_phrase(phrase, plurals=plurals) + r"(?!\w)", flags)
+            for key in self._keys(phrase, plurals=plurals and len(phrase.split()) == 1):
                 self._index.setdefault(key, []).append((label, regex))
         # the same sentence is read by several steps (actors before and after its speaker is
         # known, relevance, facts): its matches are kept for the last few texts
@@ -94,11 +116,13 @@ class PhraseSet:
         return found
 
     @staticmethod
-    def _keys(phrase: str) -> set[str]:
+    def _keys(phrase: str, *, plurals: bool = False) -> set[str]:
         keys = set()
         for alternative in phrase.split(maxsplit=1)[0].split("|"):
             if _WHOLE.fullmatch(alternative):
                 keys.add("=" + alternative.lower())  # tried only where this very word stands
+                if plurals and _NOUN.fullmatch(alternative) and not alternative.endswith("s"):
+                    keys |= {"=" + alternative + "s", "=" + alternative + "es"}
                 continue
             run = _RUN.match(alternative)
             if run:

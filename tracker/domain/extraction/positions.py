@@ -30,7 +30,8 @@ _TOPIC_OF = re.compile(
 _PERFORMATIVE = re.compile(r"^(?:announc|declar|proclaim)", re.IGNORECASE)
 # Between a verb and its direct object: determiners, numbers and adjectives, no clause.
 _OBJECT_GAP = re.compile(
-    r"^\s*(?:(?:an?|the|its|his|their|our|new|\S+-day|\S+-hour|[\w-]+)\s+){0,3}$"
+    r"^\s*(?:(?:an?|the|its|his|their|our|new|\S+-day|\S+-hour|[\w-]+)\s+){0,3}"
+    r"[\"\u201c\u2018\u00ab']?$"  # a "ceasefire" in scare quotes is still the object
 )
 _AGREE = re.compile(r"^agree", re.IGNORECASE)
 _GRATITUDE = re.compile(r"^(?:thank|grateful|gratitude)", re.IGNORECASE)
@@ -139,9 +140,10 @@ class Reading:
         return self.ctx.speaker_person or (actor is not None and actor.kind == "person")
 
     def default_holder(self) -> list[str]:
-        """Whose stance an impersonal sentence states: its quoted speaker, or the voice."""
-        who = self.speaker or self.ctx.voice
-        return [who] if who else []
+        """Whose stance an impersonal sentence states: its quoted speaker, the one named in
+        a trailing attribution (", the Kremlin said"), or the voice."""
+        who = self.speaker or self.attribution or _trailing_source(self) or self.ctx.voice
+        return [self.own(who)] if who else []
 
 
 def _negated(reading: Reading, start: int, end: int) -> bool:
@@ -159,7 +161,9 @@ def _post_predicate(reading: Reading, mention: IssueMention) -> Stance | None:
     wider = re.split(r"[;.!?]|\bbut\b", reading.text[mention.end : mention.end + 160])[0]
     for verdict in reading.ctx.vocab.verdicts.finditer(wider):
         stance = Stance.OPPOSES if verdict.label == "opposes" else Stance.SUPPORTS
-        negated = reading.ctx.vocab.negation.search(wider[max(0, verdict.start - 12) : verdict.end])
+        negated = reading.ctx.vocab.negation.search(
+            wider[max(0, verdict.start - 12) : verdict.start]
+        )
         if negated and verdict.label == "opposes":
             continue  # "would not prolong": no verdict
         return _FLIP[stance] if negated else stance  # "a truce would only prolong the war"
@@ -466,7 +470,8 @@ def _issue_claims(reading: Reading, mention: IssueMention) -> list[Draft]:
     drafts = _passive(reading, mention) + _owned(reading, mention)
     cues = _cues_for(reading, mention)
     if not cues:
-        return drafts or _uncued(reading, mention)
+        held = {d.actor for d in drafts}
+        return drafts + [d for d in _uncued(reading, mention) if d.actor not in held]
     nearest = cues[-1]
     if nearest.label == "conditional" and _INTRODUCES_CONDITION.match(nearest.text):
         return drafts  # "only if weapons supplies stop": the issue is the condition itself
@@ -480,7 +485,15 @@ def _issue_claims(reading: Reading, mention: IssueMention) -> list[Draft]:
             for a in names
             if stance
         ]
-    return drafts + _chain_claims(reading, _chain(reading, nearest, mention), mention)
+    claims = _chain_claims(reading, _chain(reading, nearest, mention), mention)
+    if _THAT.search(reading.text[nearest.end : mention.start]) and (
+        _post_predicate(reading, mention) is Stance.OPPOSES
+    ):  # "agreed that a ceasefire would not work": agreeing with a verdict against it
+        claims = [replace(d, stance=_compose(d.stance, Stance.OPPOSES)) for d in claims]
+    return drafts + claims
+
+
+_THAT = re.compile(r"\bthat\b", re.IGNORECASE)
 
 
 # An issue named by its own verb ("exchanged prisoners", "will never recognise Crimea"),
@@ -533,24 +546,33 @@ def _irrealis_before(reading: Reading, subjects: list[ActorMention]) -> bool:
 _PASSIVE = re.compile(
     r"^[^,;.]*?\b(?:is|was|were|are|has been|have been|had been|be)\s+(?:\w+ly\s+)?$", re.IGNORECASE
 )
-_BY = re.compile(r"^\s+by\s+$", re.IGNORECASE)
+_BY = re.compile(r"^\s+by\s+(?:the\s+)?$", re.IGNORECASE)
+# a participle right after the issue: "the truce proposed by", "the "truce" announced by"
+_REDUCED_RELATIVE = re.compile(r"^[\"\u201d\u2019\u00bb']?\s*(?:\w+ly\s+)?$")
+
+
+def _passive_cue(reading: Reading, cue: Match, mention: IssueMention) -> bool:
+    """ "The truce was rejected by", "the truce proposed by", "the "Easter truce" announced by"."""
+    if cue.start < mention.end:
+        return False
+    gap = reading.text[mention.end : cue.start]
+    if cue.label in _BASE and _PASSIVE.match(gap):
+        return True
+    performative = cue.label == "reporting" and bool(_PERFORMATIVE.match(cue.text))
+    return (cue.label in _BASE or performative) and bool(_REDUCED_RELATIVE.match(gap))
 
 
 def _passive(reading: Reading, mention: IssueMention) -> list[Draft]:
     """ "The truce was rejected by the Kremlin": the stance follows, its holder after "by"."""
     text = reading.text
     for cue in reading.cues:
-        if (
-            cue.start < mention.end
-            or cue.label not in _BASE
-            or not _PASSIVE.match(text[mention.end : cue.start])
-        ):
+        if not _passive_cue(reading, cue, mention):
             continue
         holders = [
             a for a in reading.actors if a.start > cue.end and _BY.match(text[cue.end : a.start])
         ]
         if holders:
-            stance = _BASE[cue.label]
+            stance = _BASE.get(cue.label, Stance.SUPPORTS)
             stance = (
                 _FLIP[stance] if mention.inverse and stance is not Stance.CONDITIONAL else stance
             )
@@ -730,6 +752,21 @@ _TITLES = re.compile(
     r"^(?:(?:[A-Z][\w.\u2019'-]*|spokes\w+|aide|adviser|envoy|minister|secretary|"
     r"press secretary|foreign policy)\s+){0,4}$"
 )
+
+
+def _trailing_source(reading: Reading) -> str | None:
+    """ "..., the Kremlin said" / "..., the head of the Russian delegation added": whoever
+    the closing attribution names, a person or not."""
+    text = reading.text
+    reports = [c for c in reading.cues if c.label == "reporting"]
+    if not reports or len(text[reports[-1].end :].split()) > 8:
+        return None
+    cue = reports[-1]
+    comma = text.rfind(",", 0, cue.start)
+    if comma < 0 or len(text[comma : cue.start].split()) > 8:
+        return None
+    named = [a for a in reading.actors if comma < a.start < cue.end + 40 and len(a.actors) == 1]
+    return named[0].actors[0] if named else None
 
 
 def _attribution(sentence: Sentence, actors: list[ActorMention], cues: list[Match]) -> str | None:

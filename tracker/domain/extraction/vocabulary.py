@@ -145,7 +145,8 @@ class Vocabulary:
         """Cue phrases of every issue, labelled `issue` or `issue!` for inverse cues."""
         return PhraseSet(
             [(i.id, c) for i in self.issues for c in i.cues]
-            + [(i.id + "!", c) for i in self.issues for c in i.inverse_cues]
+            + [(i.id + "!", c) for i in self.issues for c in i.inverse_cues],
+            plurals=True,
         )
 
     @cached_property
