@@ -211,7 +211,8 @@ def subject_of(
 
 _OWNER_GAP = re.compile(
     r"^(?:['\u2019]s)?\s*(?:(?:[A-Z][\w-]*|new|latest|recent|own|peace|initial|revised|original"
-    r"|\d+-\w+|\w+-(?:day|point|hour|week)|repeated|renewed|earlier|last)\s+){0,2}$"
+    r"|\d+-\w+|\w+-(?:day|point|hour|week)|repeated|renewed|earlier|last)\s+){0,2}"
+    r"[\"\u201c\u2018\u00ab']?$"  # its "Easter ceasefire": scare quotes
 )
 
 

@@ -217,6 +217,8 @@ def _reporter(reading: Reading, cue: Match) -> str | None:
     for earlier in reversed(
         [c for c in reading.cues if c.end <= cue.start and c.label == "reporting"]
     ):
+        if _BY_AGENT.match(reading.text[earlier.end : earlier.end + 4] + " "):
+            continue  # "the truce announced by Russia": a participle, nobody speaking
         ctx = reading.ctx
         subjects = subject_of(reading.text, reading.actors, earlier, ctx.vocab, reading.cues)
         if len(subjects) == 1 and len(subjects[0].actors) == 1 and subjects[0].person:
