@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from tests.conftest import REDIS_URL
+from tests.conftest import RUN_ID, RedisTarget
 from tests.integration.helpers import run_once, source
 from tests.servers import item, rss
 from tracker.bootstrap import utcnow
@@ -26,17 +26,20 @@ from tracker.storage.host_budget import RedisHostBudget
 
 @pytest.fixture(params=["database", "redis"])
 def budget(request: pytest.FixtureRequest) -> Iterator[RedisHostBudget | None]:
-    """Where the buckets live: the database (None) or Redis."""
+    """Where the buckets live: the database (None) or the run's Redis (its buckets deleted)."""
     if request.param == "database":
         yield None
         return
-    redis_budget = RedisHostBudget(f"{REDIS_URL}/14")
+    target: RedisTarget = request.getfixturevalue("redis_target")
+    url = target.fresh_url()
+    redis_budget = RedisHostBudget(url)
     yield redis_budget
     redis_budget.close()
+    target.forget(url, f"tracker:host-budget:h{RUN_ID}*")
 
 
 def _host() -> str:
-    return f"h{uuid.uuid4().hex[:12]}.example"  # a fresh bucket in Redis on every run
+    return f"h{RUN_ID}{uuid.uuid4().hex[:12]}.example"  # a fresh bucket in Redis on every run
 
 
 def _sources(db: Database, at: datetime, **hosts: tuple[str, int]) -> list[str]:

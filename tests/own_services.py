@@ -1,0 +1,174 @@
+"""The suite's own Redis and PostgreSQL: each on a free port of 127.0.0.1 with a data dir of its
+own under a temp dir, started for a test run and stopped after it, so no test ever reaches a
+server (or the data) of another program on the machine.
+
+initdb and the postgres server refuse to run as root: as root, the cluster belongs to the
+`postgres` system user (its commands run through runuser); as anyone else, to that user.
+The cluster's superuser is named `postgres` either way, with trust auth on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+PG_BIN = Path(os.environ.get("TRACKER_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
+START_TIMEOUT = 30.0
+
+
+_CLUSTER_OWNER = "postgres"  # the system user of Debian's PostgreSQL packages
+
+
+def _give_to_cluster_owner(path: Path) -> None:
+    """As root, hand a folder to the cluster's system user (root itself may still write it)."""
+    if os.geteuid() == 0:
+        owner = pwd.getpwnam(_CLUSTER_OWNER)
+        os.chown(path, owner.pw_uid, owner.pw_gid)
+
+
+class ServiceError(RuntimeError):
+    """An own server would not start; the message says which and why, in one line."""
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _answers(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _tail(path: Path) -> str:
+    lines = path.read_text(errors="replace").strip().splitlines() if path.exists() else []
+    return lines[-1] if lines else "(no log)"
+
+
+class OwnRedis:
+    """A redis-server of the test run: no persistence, its files in its own folder."""
+
+    def __init__(self, base: Path) -> None:
+        self.dir = base / "redis"
+        self.dir.mkdir()
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}"
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> OwnRedis:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise ServiceError("own redis: redis-server is not installed (scripts/services.sh)")
+        log = self.dir / "redis.log"
+        argv = [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", ""]
+        argv += ["--appendonly", "no", "--dir", str(self.dir), "--logfile", str(log)]
+        self._proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + START_TIMEOUT
+        while not _answers(self.port):
+            if self._proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise ServiceError(f"own redis on port {self.port} did not start: {_tail(log)}")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+
+
+class OwnPostgres:
+    """A PostgreSQL cluster of the test run (initdb, pg_ctl), tuned for speed over durability."""
+
+    def __init__(self, base: Path) -> None:
+        self.dir = base / "postgres"
+        self.data = self.dir / "data"
+        self.port = free_port()
+        self.admin_url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+        self._owner = _CLUSTER_OWNER if os.geteuid() == 0 else None
+
+    def _run(self, *argv: str) -> None:
+        command = [str(PG_BIN / argv[0]), *argv[1:]]
+        if self._owner is not None:
+            command = ["runuser", "-u", self._owner, "--", *command]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            why = (done.stderr or done.stdout).strip().splitlines() or ["(no output)"]
+            raise ServiceError(f"own postgresql: {argv[0]} failed: {why[-1]}")
+
+    def start(self) -> OwnPostgres:
+        if not (PG_BIN / "initdb").exists():
+            raise ServiceError(f"own postgresql: no initdb in {PG_BIN} (scripts/services.sh)")
+        self.dir.mkdir()
+        _give_to_cluster_owner(self.dir)
+        # -N: no fsync of the fresh files; the cluster lives as long as the run
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-N",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
+        options = " ".join(
+            [
+                "-c listen_addresses=127.0.0.1",
+                f"-p {self.port}",
+                f"-c unix_socket_directories={self.dir}",
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+                "-c max_connections=200",
+            ]
+        )
+        log = self.dir / "postgres.log"
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(log), "-o", options, "-w", "start")
+        return self
+
+    def stop(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+
+class OwnServices:
+    """Start the servers a run asks for, lazily; stop them and remove their files at the end."""
+
+    def __init__(self) -> None:
+        # /tmp rather than pytest's tmp dir: as root, the postgres user must reach the data dir
+        self.base = Path(tempfile.mkdtemp(prefix="tracker-test-services-"))
+        _give_to_cluster_owner(self.base)
+        self._redis: OwnRedis | None = None
+        self._postgres: OwnPostgres | None = None
+
+    def redis_url(self) -> str:
+        if self._redis is None:
+            self._redis = OwnRedis(self.base).start()
+        return self._redis.url
+
+    def pg_admin_url(self) -> str:
+        if self._postgres is None:
+            self._postgres = OwnPostgres(self.base).start()
+        return self._postgres.admin_url
+
+    def close(self) -> None:
+        try:
+            for server in (self._redis, self._postgres):
+                if server is not None:
+                    server.stop()
+        finally:
+            shutil.rmtree(self.base, ignore_errors=True)
