@@ -65,27 +65,28 @@ class Worker:
 
 
 @pytest.fixture
-def queue() -> str:
-    """The test's Celery queue (and, by Celery's default, exchange): a name of this run's."""
-    return f"tracker-test-{RUN_ID}-{uuid.uuid4().hex[:8]}"
+def redis_key_prefix() -> str:
+    """Before every Redis key the test's workers make (the broker's and the host buckets)."""
+    return f"tracker-test-{RUN_ID}-{uuid.uuid4().hex[:8]}:"
 
 
 @pytest.fixture
-def broker_url(redis_target: RedisTarget, queue: str) -> Iterator[str]:
+def broker_url(redis_target: RedisTarget, redis_key_prefix: str) -> Iterator[str]:
     """The run's Redis as the broker: a fresh database of the own server, or the named
-    external one; afterwards the queue's keys and bindings go (never a FLUSHDB there)."""
+    external one; afterwards the keys under the test's prefix go (never a FLUSHDB there)."""
     url = redis_target.fresh_url()
     yield url
-    redis_target.forget(url, f"{queue}*", f"_kombu.binding.{queue}")
+    redis_target.forget(url, f"{redis_key_prefix}*")
 
 
 @pytest.fixture
-def worker_env(database_url, broker_url, queue, config_dir, tmp_path) -> dict[str, str]:
+def worker_env(database_url, broker_url, redis_key_prefix, config_dir, tmp_path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
     env.update(
         TRACKER_DATABASE_URL=database_url,
         TRACKER_BROKER_URL=broker_url,
-        TRACKER_QUEUE=queue,
+        TRACKER_REDIS_KEY_PREFIX=redis_key_prefix,
+        TRACKER_QUEUE=f"test-{uuid.uuid4().hex[:8]}",
         TRACKER_CONFIG_DIR=str(config_dir.path),
         TRACKER_DATA_DIR=str(tmp_path / "var"),
         TRACKER_TICK_SECONDS="0.5",
