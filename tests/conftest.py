@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # databases of its own there, and removes only those. Unset: the suite runs its own servers.
 EXTERNAL_PG_URL = os.environ.get("TRACKER_TEST_PG_URL")
 EXTERNAL_REDIS_URL = os.environ.get("TRACKER_TEST_REDIS_URL")
-RUN_ID = uuid.uuid4().hex[:8]  # in every name the run makes on a shared server
+# In every name the run makes on a shared server (tests/e2e/test_isolation.py sets it).
+RUN_ID = os.environ.get("TRACKER_TEST_RUN_ID") or uuid.uuid4().hex[:8]
 
 
 class RedisTarget:

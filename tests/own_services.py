@@ -18,7 +18,16 @@ import tempfile
 import time
 from pathlib import Path
 
-PG_BIN = Path(os.environ.get("TRACKER_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def _pg_bin() -> Path:
+    """Where initdb and pg_ctl are: TRACKER_TEST_PG_BIN, else Debian's newest PostgreSQL."""
+    if named := os.environ.get("TRACKER_TEST_PG_BIN"):
+        return Path(named)
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _pg_bin()
 START_TIMEOUT = 30.0
 
 
@@ -43,7 +52,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _answers(port: int) -> bool:
+def answers(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.2)
         return sock.connect_ex(("127.0.0.1", port)) == 0
@@ -57,10 +66,10 @@ def _tail(path: Path) -> str:
 class OwnRedis:
     """A redis-server of the test run: no persistence, its files in its own folder."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, port: int | None = None) -> None:
         self.dir = base / "redis"
         self.dir.mkdir()
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"redis://127.0.0.1:{self.port}"
         self._proc: subprocess.Popen[bytes] | None = None
 
@@ -73,7 +82,7 @@ class OwnRedis:
         argv += ["--appendonly", "no", "--dir", str(self.dir), "--logfile", str(log)]
         self._proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT
-        while not _answers(self.port):
+        while not answers(self.port):
             if self._proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise ServiceError(f"own redis on port {self.port} did not start: {_tail(log)}")
@@ -93,10 +102,10 @@ class OwnRedis:
 class OwnPostgres:
     """A PostgreSQL cluster of the test run (initdb, pg_ctl), tuned for speed over durability."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, port: int | None = None) -> None:
         self.dir = base / "postgres"
         self.data = self.dir / "data"
-        self.port = free_port()
+        self.port = port or free_port()
         self.admin_url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
         self._owner = _CLUSTER_OWNER if os.geteuid() == 0 else None
 
@@ -148,7 +157,8 @@ class OwnPostgres:
 class OwnServices:
     """Start the servers a run asks for, lazily; stop them and remove their files at the end."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, redis_port: int | None = None, pg_port: int | None = None) -> None:
+        self._ports = redis_port, pg_port
         # /tmp rather than pytest's tmp dir: as root, the postgres user must reach the data dir
         self.base = Path(tempfile.mkdtemp(prefix="tracker-test-services-"))
         _give_to_cluster_owner(self.base)
@@ -157,12 +167,12 @@ class OwnServices:
 
     def redis_url(self) -> str:
         if self._redis is None:
-            self._redis = OwnRedis(self.base).start()
+            self._redis = OwnRedis(self.base, self._ports[0]).start()
         return self._redis.url
 
     def pg_admin_url(self) -> str:
         if self._postgres is None:
-            self._postgres = OwnPostgres(self.base).start()
+            self._postgres = OwnPostgres(self.base, self._ports[1]).start()
         return self._postgres.admin_url
 
     def close(self) -> None:
