@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -80,6 +81,7 @@ class OwnRedis:
         log = self.dir / "redis.log"
         argv = [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", ""]
         argv += ["--appendonly", "no", "--dir", str(self.dir), "--logfile", str(log)]
+        argv += ["--pidfile", str(self.dir / "redis.pid")]
         self._proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT
         while not answers(self.port):
@@ -154,13 +156,54 @@ class OwnPostgres:
             self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
 
+_BASE_PREFIX = "tracker-test-services-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's
+    return True
+
+
+def _kill_if(pid_file: Path, program: str) -> None:
+    """SIGKILL the process a pid file names, if it still is `program` (pids get reused)."""
+    try:
+        pid = int(pid_file.read_text().split()[0])
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        if program.encode() in cmdline:
+            os.kill(pid, signal.SIGKILL)
+    except (OSError, ValueError, IndexError):
+        pass  # gone already, or not ours to end
+
+
+def reap_stale() -> None:
+    """Stop the servers and remove the dirs of earlier runs that died without stopping them
+    (a SIGKILLed pytest): a dir whose owning pytest process is gone."""
+    for base in Path(tempfile.gettempdir()).glob(_BASE_PREFIX + "*"):
+        try:
+            owner = int((base / "owner").read_text())
+        except (OSError, ValueError):
+            continue  # being set up, or not one of ours
+        if _alive(owner):
+            continue
+        _kill_if(base / "redis" / "redis.pid", "redis-server")
+        _kill_if(base / "postgres" / "data" / "postmaster.pid", "postgres")
+        shutil.rmtree(base, ignore_errors=True)
+
+
 class OwnServices:
     """Start the servers a run asks for, lazily; stop them and remove their files at the end."""
 
     def __init__(self, *, redis_port: int | None = None, pg_port: int | None = None) -> None:
+        reap_stale()
         self._ports = redis_port, pg_port
         # /tmp rather than pytest's tmp dir: as root, the postgres user must reach the data dir
-        self.base = Path(tempfile.mkdtemp(prefix="tracker-test-services-"))
+        self.base = Path(tempfile.mkdtemp(prefix=_BASE_PREFIX))
+        (self.base / "owner").write_text(str(os.getpid()))
         _give_to_cluster_owner(self.base)
         self._redis: OwnRedis | None = None
         self._postgres: OwnPostgres | None = None

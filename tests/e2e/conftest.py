@@ -86,7 +86,7 @@ def worker_env(database_url, broker_url, redis_key_prefix, config_dir, tmp_path)
         TRACKER_DATABASE_URL=database_url,
         TRACKER_BROKER_URL=broker_url,
         TRACKER_REDIS_KEY_PREFIX=redis_key_prefix,
-        TRACKER_QUEUE=f"test-{uuid.uuid4().hex[:8]}",
+        TRACKER_QUEUE=f"test-{RUN_ID}-{uuid.uuid4().hex[:8]}",  # found if left unprefixed
         TRACKER_CONFIG_DIR=str(config_dir.path),
         TRACKER_DATA_DIR=str(tmp_path / "var"),
         TRACKER_TICK_SECONDS="0.5",
