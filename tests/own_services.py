@@ -9,6 +9,7 @@ The cluster's superuser is named `postgres` either way, with trust auth on 127.0
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -17,7 +18,9 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 
 def _pg_bin() -> Path:
@@ -37,9 +40,15 @@ _CLUSTER_OWNER = "postgres"  # the system user of Debian's PostgreSQL packages
 
 def _give_to_cluster_owner(path: Path) -> None:
     """As root, hand a folder to the cluster's system user (root itself may still write it)."""
-    if os.geteuid() == 0:
+    if os.geteuid() != 0:
+        return
+    try:
         owner = pwd.getpwnam(_CLUSTER_OWNER)
-        os.chown(path, owner.pw_uid, owner.pw_gid)
+    except KeyError:
+        raise ServiceError(
+            f"own postgresql: as root, initdb needs a {_CLUSTER_OWNER!r} system user to run as"
+        ) from None
+    os.chown(path, owner.pw_uid, owner.pw_gid)
 
 
 class ServiceError(RuntimeError):
@@ -60,8 +69,10 @@ def answers(port: int) -> bool:
 
 
 def _tail(path: Path) -> str:
+    """The line of a server's log that says why it stopped: its last error, else its last."""
     lines = path.read_text(errors="replace").strip().splitlines() if path.exists() else []
-    return lines[-1] if lines else "(no log)"
+    errors = [line for line in lines if any(w in line for w in ("FATAL", "ERROR", "# "))]
+    return (errors or lines or ["(no log)"])[-1].strip()
 
 
 class OwnRedis:
@@ -78,13 +89,15 @@ class OwnRedis:
         binary = shutil.which("redis-server")
         if binary is None:
             raise ServiceError("own redis: redis-server is not installed (scripts/services.sh)")
+        if answers(self.port):
+            raise ServiceError(f"own redis: something already listens on port {self.port}")
         log = self.dir / "redis.log"
         argv = [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", ""]
         argv += ["--appendonly", "no", "--dir", str(self.dir), "--logfile", str(log)]
         argv += ["--pidfile", str(self.dir / "redis.pid")]
         self._proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT
-        while not answers(self.port):
+        while not answers(self.port) or self._proc.poll() is not None:
             if self._proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise ServiceError(f"own redis on port {self.port} did not start: {_tail(log)}")
@@ -111,14 +124,15 @@ class OwnPostgres:
         self.admin_url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
         self._owner = _CLUSTER_OWNER if os.geteuid() == 0 else None
 
-    def _run(self, *argv: str) -> None:
+    def _run(self, *argv: str, log: Path | None = None) -> None:
         command = [str(PG_BIN / argv[0]), *argv[1:]]
         if self._owner is not None:
             command = ["runuser", "-u", self._owner, "--", *command]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             why = (done.stderr or done.stdout).strip().splitlines() or ["(no output)"]
-            raise ServiceError(f"own postgresql: {argv[0]} failed: {why[-1]}")
+            last = _tail(log) if log is not None else why[-1]
+            raise ServiceError(f"own postgresql on port {self.port}: {argv[0]} failed: {last}")
 
     def start(self) -> OwnPostgres:
         if not (PG_BIN / "initdb").exists():
@@ -148,7 +162,9 @@ class OwnPostgres:
             ]
         )
         log = self.dir / "postgres.log"
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(log), "-o", options, "-w", "start")
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(log), "-o", options, "-w", "start", log=log
+        )
         return self
 
     def stop(self) -> None:
@@ -157,6 +173,23 @@ class OwnPostgres:
 
 
 _BASE_PREFIX = "tracker-test-services-"
+_Server = TypeVar("_Server", OwnRedis, OwnPostgres)
+
+
+def _started(make: Callable[[], _Server], port: int | None) -> _Server:
+    """Start a server; on a port picked for it, try twice more on fresh ports (another program
+    may take a free port between the pick and the start)."""
+    for attempt in range(3):
+        server = make()
+        try:
+            return server.start()
+        except ServiceError:
+            with contextlib.suppress(ServiceError):
+                server.stop()
+            shutil.rmtree(server.dir, ignore_errors=True)
+            if port is not None or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _alive(pid: int) -> bool:
@@ -204,18 +237,21 @@ class OwnServices:
         # /tmp rather than pytest's tmp dir: as root, the postgres user must reach the data dir
         self.base = Path(tempfile.mkdtemp(prefix=_BASE_PREFIX))
         (self.base / "owner").write_text(str(os.getpid()))
-        _give_to_cluster_owner(self.base)
+        with contextlib.suppress(ServiceError):  # only PostgreSQL needs it; it says so there
+            _give_to_cluster_owner(self.base)
         self._redis: OwnRedis | None = None
         self._postgres: OwnPostgres | None = None
 
     def redis_url(self) -> str:
         if self._redis is None:
-            self._redis = OwnRedis(self.base, self._ports[0]).start()
+            self._redis = _started(lambda: OwnRedis(self.base, self._ports[0]), self._ports[0])
         return self._redis.url
 
     def pg_admin_url(self) -> str:
         if self._postgres is None:
-            self._postgres = OwnPostgres(self.base, self._ports[1]).start()
+            self._postgres = _started(
+                lambda: OwnPostgres(self.base, self._ports[1]), self._ports[1]
+            )
         return self._postgres.admin_url
 
     def close(self) -> None:
