@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/tracker run
 
-## test: the whole suite; starts Redis and PostgreSQL when they are not running
+## test: the whole suite, on a Redis and a PostgreSQL of its own (free ports, temp data dirs,
+## stopped at the end); it touches no other server. services.sh offers to install what is missing
 test: $(STAMP)
 	scripts/services.sh
 	$(BIN)/pytest
@@ -30,7 +31,7 @@ check: $(STAMP)
 
 ## bench: throughput and memory of one poll cycle (prints its figures)
 bench: $(STAMP)
-	scripts/services.sh
+	scripts/services.sh --shared
 	$(BIN)/python bench/poll_cycle.py
 
 clean:
@@ -39,5 +40,5 @@ clean:
 ## bench-scale: issue 3's figures: 10,000 feeds on nginx, the Procfile's workers, urlwatch 2.29
 .PHONY: bench-scale
 bench-scale: $(STAMP)
-	scripts/services.sh
+	scripts/services.sh --shared
 	$(BIN)/python bench/source_scale.py $(ARGS)

@@ -1,19 +1,20 @@
-"""Shared fixtures: real PostgreSQL and Redis (started if absent), SQLite files, HTTP servers."""
+"""Shared fixtures: the run's own PostgreSQL and Redis (tests/own_services.py), SQLite files,
+HTTP servers."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 import yaml
 from sqlalchemy import create_engine, text
 
+from tests.own_services import OwnServices
 from tests.servers import FeedServer, Receiver
 from tracker.bootstrap import Tracker, bootstrap
 from tracker.settings import load_settings
@@ -22,23 +23,64 @@ from tracker.storage.models import Base
 from tracker.storage.schema import migrate
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN_URL = os.environ.get(
-    "TRACKER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-REDIS_URL = os.environ.get("TRACKER_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+# Servers of someone else's, named by the developer: the suite then makes only keys and
+# databases of its own there, and removes only those. Unset: the suite runs its own servers.
+EXTERNAL_PG_URL = os.environ.get("TRACKER_TEST_PG_URL")
+EXTERNAL_REDIS_URL = os.environ.get("TRACKER_TEST_REDIS_URL")
+# In every name the run makes on a shared server (tests/e2e/test_isolation.py sets it).
+RUN_ID = os.environ.get("TRACKER_TEST_RUN_ID") or uuid.uuid4().hex[:8]
 
 
-def port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+class RedisTarget:
+    """The run's Redis: its own server (every database its own), or an external one, where it
+    writes keys under names carrying RUN_ID and deletes those keys, never a database."""
+
+    def __init__(self, url: str, *, own: bool) -> None:
+        self.base, self.own = url.rstrip("/"), own
+        self._next_db = 0
+
+    def fresh_url(self) -> str:
+        """A URL to write to: on the own server a database flushed for the caller (16, in
+        turn); on an external one the database its URL names, as it is."""
+        if not self.own:
+            return self.base
+        url = f"{self.base}/{self._next_db % 16}"
+        self._next_db += 1
+        client = redis.Redis.from_url(url)
+        client.flushdb()  # the suite's own server: nobody else's data is in it
+        client.close()
+        return url
+
+    def forget(self, url: str, *patterns: str) -> None:
+        """Delete the keys matching patterns (each must name something of this run's)."""
+        assert all(RUN_ID in pattern for pattern in patterns), patterns
+        client = redis.Redis.from_url(url)
+        for pattern in patterns:
+            keys = list(client.scan_iter(match=pattern, count=1000))
+            if keys:
+                client.delete(*keys)
+        client.close()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def services() -> None:
-    """Redis and PostgreSQL answer (scripts/services.sh starts or installs them)."""
-    if not (port_open(6379) and port_open(5432)):
-        subprocess.run([str(ROOT / "scripts" / "services.sh")], check=True)
+@pytest.fixture(scope="session")
+def own_services() -> Iterator[OwnServices]:
+    """The run's own servers, started when a test first needs one, stopped at the end."""
+    services = OwnServices()
+    yield services
+    services.close()
+
+
+@pytest.fixture(scope="session")
+def redis_target(own_services: OwnServices) -> RedisTarget:
+    if EXTERNAL_REDIS_URL:
+        return RedisTarget(EXTERNAL_REDIS_URL, own=False)
+    return RedisTarget(own_services.redis_url(), own=True)
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(own_services: OwnServices) -> str:
+    """A PostgreSQL URL to create the run's database from (the own cluster unless named)."""
+    return EXTERNAL_PG_URL or own_services.pg_admin_url()
 
 
 @pytest.fixture(autouse=True)
@@ -50,13 +92,14 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_url(services: None) -> Iterator[str]:
-    """A PostgreSQL database of this test run, migrated, dropped at the end."""
-    name = f"tracker_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+def pg_url(pg_admin_url: str) -> Iterator[str]:
+    """A PostgreSQL database this test run creates, migrates, and drops at the end (the only
+    database it writes to or drops, on its own cluster or on a named one)."""
+    name = f"tracker_test_{RUN_ID}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    url = pg_admin_url.rsplit("/", 1)[0] + "/" + name
     engine = create_engine(url)
     migrate(engine)
     engine.dispose()

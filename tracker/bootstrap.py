@@ -191,7 +191,9 @@ class Tracker:
             return None
         with self._lock:
             if self._budget is None:
-                self._budget = RedisHostBudget(url.get_secret_value())
+                self._budget = RedisHostBudget(
+                    url.get_secret_value(), prefix=self.settings.redis_key_prefix
+                )
             return self._budget
 
     def config(self) -> Config:

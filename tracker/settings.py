@@ -47,6 +47,9 @@ class Settings(BaseSettings):
 
     database_url: SecretStr = SecretStr("")  # may carry a password: never in a repr or log
     broker_url: SecretStr | None = None
+    # Put before every Redis key the tracker makes (the broker's and the host buckets), so
+    # several trackers, or a test run, can share one Redis database without meeting.
+    redis_key_prefix: str = ""
     config_dir: Path = Path("config")
     data_dir: Path = Path("var")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

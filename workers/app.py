@@ -45,6 +45,8 @@ def create_app(tracker: Tracker) -> Celery:
     if settings.broker_url:
         broker = settings.broker_url.get_secret_value()
         options: dict[str, object] = {"visibility_timeout": VISIBILITY_TIMEOUT}
+        if settings.redis_key_prefix:
+            options["global_keyprefix"] = settings.redis_key_prefix
     else:
         broker, options = _embedded_broker(settings.data_dir)
     longest = max(settings.poll_time_limit, settings.delivery_time_limit)

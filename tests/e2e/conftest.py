@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -13,9 +12,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
-from tests.conftest import REDIS_URL
+from tests.conftest import RUN_ID, RedisTarget
 
 
 class Worker:
@@ -67,24 +65,28 @@ class Worker:
 
 
 @pytest.fixture
-def broker_url() -> Iterator[str]:
-    """A Redis database of its own for this test (flushed before and after)."""
-    db = random.randint(1, 15)
-    url = f"{REDIS_URL}/{db}"
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    yield url
-    client.flushdb()
-    client.close()
+def redis_key_prefix() -> str:
+    """Before every Redis key the test's workers make (the broker's and the host buckets)."""
+    return f"tracker-test-{RUN_ID}-{uuid.uuid4().hex[:8]}:"
 
 
 @pytest.fixture
-def worker_env(database_url, broker_url, config_dir, tmp_path) -> dict[str, str]:
+def broker_url(redis_target: RedisTarget, redis_key_prefix: str) -> Iterator[str]:
+    """The run's Redis as the broker: a fresh database of the own server, or the named
+    external one; afterwards the keys under the test's prefix go (never a FLUSHDB there)."""
+    url = redis_target.fresh_url()
+    yield url
+    redis_target.forget(url, f"{redis_key_prefix}*")
+
+
+@pytest.fixture
+def worker_env(database_url, broker_url, redis_key_prefix, config_dir, tmp_path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
     env.update(
         TRACKER_DATABASE_URL=database_url,
         TRACKER_BROKER_URL=broker_url,
-        TRACKER_QUEUE=f"test-{uuid.uuid4().hex[:8]}",
+        TRACKER_REDIS_KEY_PREFIX=redis_key_prefix,
+        TRACKER_QUEUE=f"test-{RUN_ID}-{uuid.uuid4().hex[:8]}",  # found if left unprefixed
         TRACKER_CONFIG_DIR=str(config_dir.path),
         TRACKER_DATA_DIR=str(tmp_path / "var"),
         TRACKER_TICK_SECONDS="0.5",

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from tests.conftest import REDIS_URL
+from tests.conftest import RUN_ID, RedisTarget
 from tests.integration.helpers import run_once, source
 from tests.servers import item, rss
 from tracker.bootstrap import utcnow
@@ -26,13 +26,16 @@ from tracker.storage.host_budget import RedisHostBudget
 
 @pytest.fixture(params=["database", "redis"])
 def budget(request: pytest.FixtureRequest) -> Iterator[RedisHostBudget | None]:
-    """Where the buckets live: the database (None) or Redis."""
+    """Where the buckets live: the database (None) or the run's Redis (its buckets deleted)."""
     if request.param == "database":
         yield None
         return
-    redis_budget = RedisHostBudget(f"{REDIS_URL}/14")
+    target: RedisTarget = request.getfixturevalue("redis_target")
+    url, prefix = target.fresh_url(), f"tracker-test-{RUN_ID}:"
+    redis_budget = RedisHostBudget(url, prefix=prefix)
     yield redis_budget
     redis_budget.close()
+    target.forget(url, f"{prefix}*")
 
 
 def _host() -> str:
@@ -243,3 +246,20 @@ def test_syncing_an_unchanged_configuration_changes_nothing(db):
         report = sync_sources(uow, [spec], utcnow())
         uow.commit()
     assert (report.added, report.updated, report.disabled) == ([], [], [])
+
+
+def test_a_redis_key_prefix_gives_each_tracker_its_own_buckets(redis_target):
+    """Two trackers sharing one Redis database under different TRACKER_REDIS_KEY_PREFIX values
+    each get a host's whole burst: neither spends from the other's bucket."""
+    url, host = redis_target.fresh_url(), _host()
+    rules = Politeness(hosts={host: HostPolicy(rate=0.01, burst=3, concurrency=100)})
+    prefixes = [f"tracker-test-{RUN_ID}-a:", f"tracker-test-{RUN_ID}-b:"]
+    budgets = [RedisHostBudget(url, prefix=prefix) for prefix in prefixes]
+    try:
+        now = time.time()
+        assert [b.spend({host: 3}, now, rules)[host].granted for b in budgets] == [3, 3]
+        assert budgets[0].spend({host: 1}, now, rules)[host].granted == 0  # its own, spent
+    finally:
+        for budget in budgets:
+            budget.close()
+        redis_target.forget(url, *(f"{prefix}*" for prefix in prefixes))

@@ -15,8 +15,9 @@ _PREFIX = "tracker:host-budget:"
 class RedisHostBudget:
     """Token buckets per host in Redis hashes (`tokens`, `at`), expiring when idle."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, prefix: str = "") -> None:
         self._client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self._prefix = prefix + _PREFIX
 
     def spend(self, wants: dict[str, int], now: float, politeness: Politeness) -> dict[str, Grant]:
         """Spend up to `wants[host]` requests of each host's bucket at `now` (epoch seconds)."""
@@ -24,7 +25,7 @@ class RedisHostBudget:
 
     def _spend(self, host: str, want: int, now: float, politeness: Politeness) -> Grant:
         policy = politeness.policy(host)
-        key = _PREFIX + host
+        key = self._prefix + host
         idle = math.ceil(policy.burst / policy.rate) + 60  # a full bucket needs no key
         with self._client.pipeline() as pipe:
             while True:
