@@ -11,7 +11,7 @@ from tracker.domain.extraction.document import Document, screened
 from tracker.domain.extraction.facts import document_contexts, sentence_facts
 from tracker.domain.extraction.holders import document_context
 from tracker.domain.extraction.mentions import find_issues
-from tracker.domain.extraction.positions import Draft, merge, sentence_positions
+from tracker.domain.extraction.positions import Draft, carried_conditions, merge, sentence_positions
 from tracker.domain.extraction.text import split_sentences
 from tracker.domain.extraction.vocabulary import Vocabulary
 
@@ -67,10 +67,15 @@ class RuleExtractor:
         seen: set[tuple[str, object]] = set()
         specs = self.vocabulary.facts
         in_document = document_contexts(specs, f"{document.speaker}\n{text}")
+        previous: list[Draft] = []  # the claims of the sentence before
         for sentence in sentences:
             in_point = any(a <= sentence.start < b for a, b in points)
             elsewhere = self.vocabulary.about_elsewhere(sentence.text)
-            drafts += sentence_positions(sentence, ctx, proposed=in_point, elsewhere=elsewhere)
+            read = sentence_positions(sentence, ctx, proposed=in_point, elsewhere=elsewhere)
+            if not read and previous:  # "However, this would require ...": their terms
+                drafts[len(drafts) - len(previous) :] = carried_conditions(sentence, previous)
+            drafts += read
+            previous = read
             if elsewhere:
                 continue  # "a complete ceasefire between Israel and Iran": another story's
             for fact in sentence_facts(

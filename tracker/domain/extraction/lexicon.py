@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 SUPPORTS = (
     "respond* in kind to",
     "reciprocate*",
+    "time is|was right for",
+    "it is|was time for",
+    "time has come for",
     "offered",
     "mirror steps",
     "act in a mirror",
@@ -420,6 +423,7 @@ CAUSATIVE = (
     "needs",
     "insist*",
     "expect*",
+    "require*",
 )
 # Nouns for a proposal; their holder is the owner ("Trump's initiative", "an offer from X").
 PROPOSAL_NOUNS = (
@@ -431,6 +435,9 @@ PROPOSAL_NOUNS = (
     "appeal",
     "deadline",
     "ultimatum",
+    "insistence",
+    "insists|insisted|insisting",
+    "requires|required|requiring",
     "push for",
     "bid for|to",
     "calls",

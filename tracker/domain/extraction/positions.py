@@ -843,6 +843,23 @@ def sentence_positions(
     return drafts
 
 
+_HOWEVER = re.compile(
+    r"^\W*(?:however|but)\b.*?\b(?:this|that|it|such a step|doing so)\s+(?:\w+\s+){0,2}?"
+    r"(?:would|will|must|should)?\s*(?:require[sd]?|need(?:s|ed)?|depend(?:s|ed)? on)\s+(?P<rest>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def carried_conditions(sentence: Sentence, earlier: list[Draft]) -> list[Draft]:
+    """ "Zelenskiy said he was ready for elections. However, he said this would require
+    legislative changes": the next sentence's terms make the support it refers to
+    conditional."""
+    said = _HOWEVER.match(sentence.text)
+    if not said or not earlier:
+        return earlier
+    return _on_terms(earlier, _conditions(said.group("rest")))
+
+
 # How often a claim read each way was right on the documents the rules were tuned on
 # (published before December 2025, measured 2026-12-08; `tracker eval` prints precision per
 # band on the held-apart ones): a report or a stance verb with its subject named, most; a
