@@ -34,7 +34,7 @@ lock-export:
 
 # uv.lock agrees with pyproject.toml, and the requirements files with uv.lock
 lock-check: $(STAMP)
-	$(BIN)/uv lock --check --quiet || (echo "uv.lock is stale: run make lock" >&2; exit 1)
+	$(BIN)/uv lock --check --offline --quiet || (echo "uv.lock is stale: run make lock" >&2; exit 1)
 	rm -rf $(VENV)/lock-check && mkdir -p $(VENV)/lock-check
 	$(MAKE) --no-print-directory lock-export LOCK_DIR=$(VENV)/lock-check >/dev/null
 	for f in requirements.txt requirements-dev.txt; do \

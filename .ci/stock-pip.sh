@@ -5,6 +5,7 @@
 # This is what `pip install -e .` under an old pip got wrong (lxml.html.clean missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo=$(pwd)
 PYTHON=${STOCK_PYTHON:-python3.11}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -17,5 +18,5 @@ echo "stock pip: $("$py" -m pip --version)"
 "$py" -m pip check
 # from outside the checkout, so the installed package is what is imported
 (cd "$work" && "$py" -c "import lxml.html.clean, trafilatura, justext; print('imports: ok')")
-(cd "$work" && "$py" "$OLDPWD/.ci/stock_pip_smoke.py")
+(cd "$work" && "$py" "$repo/.ci/stock_pip_smoke.py")
 echo "stock-pip install and smoke poll: $((SECONDS - start)) s"
