@@ -4,17 +4,15 @@ Checked where it cannot be dodged: on the address each connection is actually ma
 DNS resolution, for the first request and every redirect alike (so DNS rebinding and a
 redirect to 169.254.169.254 are both refused). Networks in the allow-list
 (`TRACKER_ALLOWED_NETWORKS`) are let through: an intranet feed, or the tests' 127.0.0.1.
+The policy is applied by the fetcher's own connections (tracker.sources.connections) and, for
+httpx clients, by the network backend in tracker.guard_transport.
 """
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
-import socket
 from collections.abc import Iterable
 from typing import Any
-
-import httpcore
 
 
 class AddressRefused(Exception):
@@ -60,40 +58,6 @@ class AddressPolicy:
         return f"refused: {ip} is {kind} address (allow it with TRACKER_ALLOWED_NETWORKS)"
 
 
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Resolves the host itself, checks every address, and connects only to an allowed one."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkBackend, policy: AddressPolicy) -> None:
-        self.inner, self.policy = inner, policy
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's signature
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        loop = asyncio.get_running_loop()
-        try:
-            infos = await asyncio.wait_for(
-                loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout
-            )
-        except (OSError, TimeoutError) as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        address = allowed_address(self.policy, host, infos)
-        return await self.inner.connect_tcp(
-            address,
-            port,
-            timeout=timeout,
-            local_address=local_address,
-            socket_options=socket_options,
-        )
-
-    async def sleep(self, seconds: float) -> None:
-        await self.inner.sleep(seconds)
-
-
 def allowed_address(policy: AddressPolicy, host: str, infos: list[Any]) -> str:
     """Return the first of `infos`' addresses (getaddrinfo's answer) that `policy` allows;
     raise AddressRefused with the first refusal's reason when none is."""
@@ -103,56 +67,3 @@ def allowed_address(policy: AddressPolicy, host: str, infos: list[Any]) -> str:
     if not allowed:
         raise AddressRefused(next((r for r in refusals if r), f"refused: {host} has no address"))
     return allowed[0]
-
-
-class GuardedSyncBackend(httpcore.NetworkBackend):
-    """The same guard for blocking clients (webhook delivery)."""
-
-    def __init__(self, inner: httpcore.NetworkBackend, policy: AddressPolicy) -> None:
-        self.inner, self.policy = inner, policy
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        address = allowed_address(self.policy, host, infos)
-        return self.inner.connect_tcp(
-            address,
-            port,
-            timeout=timeout,
-            local_address=local_address,
-            socket_options=socket_options,
-        )
-
-    def sleep(self, seconds: float) -> None:
-        self.inner.sleep(seconds)
-
-
-def guarded_sync_transport(policy: AddressPolicy, **kwargs: Any) -> Any:
-    """Return a blocking httpx transport whose every connection passes the guard."""
-    import httpx
-
-    transport = httpx.HTTPTransport(**kwargs)
-    pool = transport._pool  # noqa: SLF001 - httpx has no public hook for the network backend
-    pool._network_backend = GuardedSyncBackend(pool._network_backend, policy)  # noqa: SLF001
-    return transport
-
-
-def guarded_transport(policy: AddressPolicy, **kwargs: Any) -> Any:
-    """Return an httpx transport whose every connection passes the guard."""
-    import httpx
-
-    transport = httpx.AsyncHTTPTransport(**kwargs)
-    pool = transport._pool  # noqa: SLF001 - httpx has no public hook for the network backend
-    if not hasattr(pool, "_network_backend"):  # pragma: no cover - a future httpcore
-        raise RuntimeError("httpcore changed: cannot install the outbound address guard")
-    pool._network_backend = GuardedBackend(pool._network_backend, policy)  # noqa: SLF001
-    return transport

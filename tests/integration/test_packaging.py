@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -55,4 +56,21 @@ def test_compose_file_wires_postgres_redis_workers_and_beat():
     assert "--beat" not in services["worker"]["command"]
     assert "healthcheck" in services["postgres"]
     assert "healthcheck" in services["redis"]
-    assert (ROOT / "Dockerfile").read_text().count("pip install") == 1
+
+
+def test_dockerfile_installs_the_lock_then_the_project_alone():
+    """The image gets the lock's pins, hashes checked, and the project with nothing resolved."""
+    installs = [
+        line.removeprefix("RUN ").strip()
+        for line in (ROOT / "Dockerfile").read_text().splitlines()
+        if "pip install" in line
+    ]
+    assert installs == [
+        "pip install --no-cache-dir --require-hashes -r requirements.txt",
+        "pip install --no-cache-dir --no-deps . && pip check",
+    ]
+    # one block a pin: `name==version ; markers \` then its `--hash=` lines
+    pins = re.split(r"\n(?=[a-z0-9])", (ROOT / "requirements.txt").read_text().split("\n", 2)[2])
+    assert len(pins) > 50
+    assert all(re.match(r"[a-z0-9._-]+==\S+ ", pin) and "--hash=sha256:" in pin for pin in pins)
+    assert any(pin.startswith("lxml-html-clean==") for pin in pins)

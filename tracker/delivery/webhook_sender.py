@@ -18,7 +18,8 @@ import httpx
 
 from tracker.delivery.signing import signature_header
 from tracker.domain.retry import retry_after_seconds
-from tracker.guard import AddressPolicy, AddressRefused, guarded_sync_transport
+from tracker.guard import AddressPolicy, AddressRefused
+from tracker.guard_transport import GuardedTransport
 
 CONTENT_TYPE = "application/cloudevents+json"
 
@@ -54,7 +55,7 @@ class WebhookSender:
 
     def __init__(self, policy: AddressPolicy, timeout: float = 15.0) -> None:
         self._client = httpx.Client(
-            transport=guarded_sync_transport(policy),
+            transport=GuardedTransport(policy),
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
             trust_env=False,
