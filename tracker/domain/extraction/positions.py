@@ -845,7 +845,8 @@ def sentence_positions(
 
 _HOWEVER = re.compile(
     r"^\W*(?:however|but)\b.*?\b(?:this|that|it|such a step|doing so)\s+(?:\w+\s+){0,2}?"
-    r"(?:would|will|must|should)?\s*(?:require[sd]?|need(?:s|ed)?|depend(?:s|ed)? on)\s+(?P<rest>.+)$",
+    r"(?:would|will|must|should)?\s*(?:require[sd]?|need(?:s|ed)?|depend(?:s|ed)? on)\s+"
+    r"(?P<rest>.+)$",
     re.IGNORECASE | re.DOTALL,
 )
 
