@@ -72,7 +72,7 @@ class RuleExtractor:
             in_point = any(a <= sentence.start < b for a, b in points)
             elsewhere = self.vocabulary.about_elsewhere(sentence.text)
             read = sentence_positions(sentence, ctx, proposed=in_point, elsewhere=elsewhere)
-            if not read and previous:  # "However, this would require ...": their terms
+            if previous:  # "However, this would require ...": their terms
                 drafts[len(drafts) - len(previous) :] = carried_conditions(sentence, previous)
             drafts += read
             previous = read

@@ -30,7 +30,8 @@ _TOPIC_OF = re.compile(
 _PERFORMATIVE = re.compile(r"^(?:announc|declar|proclaim)", re.IGNORECASE)
 # Between a verb and its direct object: determiners, numbers and adjectives, no clause.
 _OBJECT_GAP = re.compile(
-    r"^\s*(?:(?:an?|the|its|his|their|our|new|\S+-day|\S+-hour|[\w-]+)\s+){0,3}"
+    r"^\s*(?:(?:the\s+|an?\s+)?(?:introduction|establishment|declaration|start|beginning)\s+of\s+)?"
+    r"(?:(?:an?|the|its|his|their|our|new|\S+-day|\S+-hour|[\w-]+)\s+){0,3}"
     r"[\"\u201c\u2018\u00ab']?$"  # a "ceasefire" in scare quotes is still the object
 )
 _AGREE = re.compile(r"^agree", re.IGNORECASE)
