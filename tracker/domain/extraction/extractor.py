@@ -7,11 +7,14 @@ from dataclasses import replace
 from typing import Protocol
 
 from tracker.domain.claims import Extraction, FactClaim
+from tracker.domain.extraction.conditions import carried_conditions
+from tracker.domain.extraction.confidence import merge
 from tracker.domain.extraction.document import Document, screened
 from tracker.domain.extraction.facts import document_contexts, sentence_facts
 from tracker.domain.extraction.holders import document_context
 from tracker.domain.extraction.mentions import find_issues
-from tracker.domain.extraction.positions import Draft, carried_conditions, merge, sentence_positions
+from tracker.domain.extraction.positions import sentence_positions
+from tracker.domain.extraction.reading import Draft
 from tracker.domain.extraction.text import split_sentences
 from tracker.domain.extraction.vocabulary import Vocabulary
 
