@@ -125,7 +125,7 @@ def test_edits_show_a_word_diff_per_format(renderer):
     """An edit shows removed and added words: as markers, struck and bold, or del and ins."""
     data = {**STATEMENT, "diff": "a [-old-] {+new+} b", "edit": "revised", "previous": {}}
     assert (
-        "What changed: a [-old-] {+new+} b"
+        "What changed: a [old \u2192 new] b"
         in renderer.render("statement.edited", "routine", data, "text").body
     )
     assert (
@@ -175,3 +175,39 @@ def test_a_digest_lists_every_event_in_one_message(renderer):
     assert message.title == "[URGENT] Digest: 2 updates"
     assert "- [New statement: Putin \\<b\\>agrees\\</b\\>](http://e.org/1)" in message.body
     assert "Key fact: Ceasefire scope: energy infrastructure" in message.body
+
+
+def test_a_plain_text_diff_reads_as_words_not_markers(renderer):
+    """Plain text shows a replacement as "old → new", and says what was added or removed."""
+    data = {
+        **STATEMENT,
+        "diff": "talks [-could-] {+will not+} resume {+on Monday+} in [-Istanbul-] Geneva",
+        "edit": "revised",
+        "previous": {},
+    }
+    body = renderer.render("statement.edited", "routine", data, "text").body
+    assert "talks [could \u2192 will not] resume [added: on Monday] in [removed: Istanbul]" in body
+    assert "{+" not in body
+    assert "[-" not in body
+
+
+def test_a_stub_filled_in_shows_its_text_not_a_diff_of_all_of_it(renderer):
+    """A title-only item whose text arrives: the alert shows the text, titled as published."""
+    data = {**STATEMENT, "diff": "{+Long text Long text+}", "edit": "text_added", "previous": {}}
+    for fmt in ("text", "markdown", "html"):
+        message = renderer.render("statement.edited", "routine", data, fmt)
+        assert message.title.startswith("Text published:")
+        assert "What changed" not in message.body
+        assert "Long text Long text" in message.body
+
+
+def test_an_old_statement_is_announced_as_older_not_new(renderer):
+    """A statement first seen days after it was published says so, in title and body."""
+    data = {**STATEMENT, "late": True, "seen": "2025-03-25T08:00:00+00:00"}
+    for fmt in ("text", "markdown", "html"):
+        message = renderer.render("statement.new", "routine", data, fmt)
+        assert message.title.startswith("Older statement (published 2025-03-18):")
+        assert "first seen 2025-03-25 08:00 UTC" in message.body
+    fresh = renderer.render("statement.new", "routine", STATEMENT, "text")
+    assert fresh.title.startswith("New statement:")
+    assert "older" not in fresh.body.lower()

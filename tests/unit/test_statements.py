@@ -88,3 +88,23 @@ def test_in_backlog(published, first_poll, max_age, undated, expected):
     """A first poll learns the archive: items older than the age, and long undated lists."""
     result = in_backlog(published, NOW, first_poll=first_poll, max_age=max_age, undated=undated)
     assert result is expected
+
+
+def _new_event(published: datetime | None, now: datetime):
+    from tracker.domain.sources import SourceSpec
+    from tracker.domain.statement_events import statement_event
+
+    source = SourceSpec(id="wire", kind="feed", url="http://e.org/f", interval=60, topics=("t",))
+    obs = Observation("k", "d", "Title", "Text", "http://e.org/1", published, "fp")
+    return statement_event(
+        "statement.new", source=source, statement_id=1, obs=obs, version=1, topics={}, now=now
+    )
+
+
+def test_a_statement_first_seen_a_day_after_it_was_published_is_marked_late():
+    """An old item (a feed's archive, a late crawl) is flagged, so no alert calls it new."""
+    now = datetime(2025, 3, 25, 8, tzinfo=UTC)
+    assert _new_event(now - timedelta(days=7), now).data["late"] is True
+    assert "late" not in _new_event(now - timedelta(hours=2), now).data
+    assert "late" not in _new_event(None, now).data  # no date: nothing to say
+    assert _new_event(None, now).data["seen"] == now.isoformat()

@@ -62,11 +62,38 @@ def _when(value: object) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _plain_diff(text: str) -> str:
+    """Plain text a person reads: "talks [could → will not] resume", "[added: on Monday]"."""
+    out, last = [], 0
+    hunks = list(_HUNK.finditer(text))
+    index = 0
+    while index < len(hunks):
+        hunk = hunks[index]
+        out.append(text[last : hunk.start()])
+        following = hunks[index + 1] if index + 1 < len(hunks) else None
+        if (
+            hunk.group(1) is not None
+            and following is not None
+            and following.group(2) is not None
+            and not text[hunk.end() : following.start()].strip()
+        ):
+            out.append(f"[{hunk.group(1).strip()} \u2192 {following.group(2).strip()}]")
+            last, index = following.end(), index + 2
+            continue
+        if hunk.group(1) is not None:
+            out.append(f"[removed: {hunk.group(1).strip()}]")
+        else:
+            out.append(f"[added: {hunk.group(2).strip()}]")
+        last, index = hunk.end(), index + 1
+    out.append(text[last:])
+    return "".join(out)
+
+
 def _diff(value: object, fmt: str) -> str:
     """Render `[-removed-] {+added+}` hunks for the format."""
     text = str(value or "")
     if fmt == "text":
-        return text
+        return _plain_diff(text)
     pieces, last = [], 0
     for hunk in _HUNK.finditer(text):
         pieces.append(("same", text[last : hunk.start()]))

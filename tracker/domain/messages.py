@@ -28,6 +28,9 @@ def words(value: object) -> str:
 
 def _statement(event_type: str, data: dict[str, Any]) -> str:
     title = data["statement"]["title"]
+    if event_type == "statement.new" and data.get("late"):
+        published = str(data["statement"].get("published") or "")[:10]
+        return f"Older statement (published {published}): {title}"
     if event_type == "statement.new":
         return f"New statement: {title}"
     label = "Text published" if data.get("edit") == "text_added" else "Edited"

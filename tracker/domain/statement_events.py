@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from tracker.domain.diff import word_diff
@@ -11,6 +11,8 @@ from tracker.domain.sources import SourceSpec
 from tracker.domain.statements import Observation
 
 MAX_EVENT_TEXT = 4000  # an event carries a statement's text up to this many characters
+# a statement first seen this long after it was published is announced as an older one
+LATE_AFTER = timedelta(hours=24)
 
 
 def _capped(text: str) -> dict[str, Any]:
@@ -49,7 +51,10 @@ def statement_event(
         "source": source.public(),
         "topics": sorted(topics),
         "matched_terms": topics,
+        "seen": now.isoformat(),
     }
+    if event_type == "statement.new" and obs.published and now - obs.published > LATE_AFTER:
+        data["late"] = True  # an archive page, a feed's old items: not news
     if previous is not None:
         old_title, old_text, old_version = previous
         data["previous"] = {"title": old_title, **_capped(old_text), "version": old_version}
