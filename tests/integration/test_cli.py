@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.helpers import PUTIN, WEATHER, json_channel
+from tests.integration.helpers import PUTIN, WEATHER, alias_bomb, json_channel
 from tests.servers import item, rss
 
 TRACKER = str(Path(sys.executable).parent / "tracker")
@@ -441,9 +441,7 @@ def test_check_config_says_plainly_what_is_wrong_with_a_file(cli, config_dir):
     )
     (config_dir.path / "alerts.yaml").unlink()
     (config_dir.path / "alerts.yaml").mkdir()
-    lines = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
-    lines += [f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]" for p, n in zip("abcdefgh", "bcdefghi")]
-    (config_dir.path / "sources.yaml").write_text("\n".join(lines) + "\n")
+    (config_dir.path / "sources.yaml").write_text(alias_bomb())
     result = cli("check-config", expect=1)
     assert f"{config_dir.path}/alerts.yaml: is a directory, not a YAML file" in result.stderr
     assert (

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.integration.helpers import alias_bomb
 from tracker.config.errors import ConfigError
 from tracker.config.loader import ConfigStore, load_config
 
@@ -126,10 +127,7 @@ def test_an_empty_sources_file_is_a_warning(config: Path):
 def test_an_alias_bomb_is_refused_fast_and_small(config: Path):
     """A billion-laughs sources.yaml (9 levels of 9 aliases: 387 million values) is refused
     in well under a second, without building what it expands to."""
-    lines = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
-    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
-        lines.append(f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]")
-    (config / "sources.yaml").write_text("\n".join(lines) + "\n")
+    (config / "sources.yaml").write_text(alias_bomb())
     tracemalloc.start()
     started = time_.perf_counter()
     with pytest.raises(ConfigError, match="aliases expand to more than 1,000,000 values"):
