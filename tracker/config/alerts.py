@@ -45,7 +45,7 @@ def _zone(value: str) -> str:
     return value
 
 
-_CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
+_CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?$")
 # Schemes the tracker registers with apprise itself (tracker/delivery/console.py)
 OWN_SCHEMES = frozenset({"console"})
 
@@ -54,7 +54,7 @@ def _clock(value: object) -> time:
     match = _CLOCK.match(value.strip()) if isinstance(value, str) else None
     if match is None:
         raise ValueError(f"not a time of day: {value!r} (use HH:MM, e.g. 22:30)")
-    return time(int(match[1]), int(match[2]))
+    return time(int(match[1]), int(match[2]), int(match[3] or 0))
 
 
 Clock = Annotated[time, BeforeValidator(_clock)]
