@@ -396,6 +396,12 @@ def test_events_list_pages_and_says_when_more_remain(cli, config_dir, feeds):
     rest = numbers(cli("events", "list", "--after", str(page[-1])).stdout)
     assert page + rest == numbers(cli("events", "list").stdout)
 
+    facts = cli("events", "list", "--type", "fact.new", "--limit", "1").stdout
+    (fact,) = numbers(facts)
+    assert facts.splitlines()[-1] == (
+        f"1 of 2 shown (1 earlier); next page: --before {fact} with the same --type/--status"
+    )
+
     as_json = cli("events", "list", "--json", "--limit", "3")
     assert [json.loads(line)["specversion"] for line in as_json.stdout.splitlines()] == ["1.0"] * 3
     assert "3 of 4 shown (1 earlier); next page: --before" in as_json.stderr

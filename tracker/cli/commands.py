@@ -321,7 +321,8 @@ def _more_events(uow: Any, rows: list[Any], *, forward: bool, filters: dict[str,
     if not left:
         return ""
     total = uow.events.count(**filters)
-    return f"{len(rows)} of {total} shown ({left} {where}); next page: {option}"
+    same = " with the same --type/--status" if any(filters.values()) else ""
+    return f"{len(rows)} of {total} shown ({left} {where}); next page: {option}{same}"
 
 
 def _events_table(rows: list[Any]) -> str:
