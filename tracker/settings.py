@@ -236,4 +236,6 @@ def load_settings(**overrides: object) -> Settings:
             if error["loc"]:
                 message = f"TRACKER_{str(error['loc'][0]).upper()}: {message}"
             lines.append(message)
+        if len(lines) == 1:  # one line, as a script's log shows it
+            raise SettingsError(f"invalid settings: {lines[0]}") from exc
         raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from exc
