@@ -7,6 +7,7 @@ result down, so tests and processes each get exactly the settings they were give
 from __future__ import annotations
 
 import ipaddress
+import os
 from pathlib import Path
 from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
@@ -28,6 +29,35 @@ _BROKER_SCHEMES = {
     "sqla+sqlite",
     "sqla+postgresql",
 }
+
+
+def _sqlite_problem(path: Path) -> str | None:
+    """Why a SQLite database cannot live at `path` (None if it can, as far as we can tell)."""
+    if path.exists():
+        if path.is_dir():
+            return "it is a directory"
+        return None if os.access(path, os.R_OK | os.W_OK) else "it is not writable"
+    return _uncreatable(path)
+
+
+def _directory_problem(path: Path) -> str | None:
+    """Why `path` cannot be (or become) a directory the tracker writes in."""
+    if path.exists():
+        if not path.is_dir():
+            return "it is a file, not a directory"
+        return None if os.access(path, os.W_OK | os.X_OK) else "it is not writable"
+    return _uncreatable(path)
+
+
+def _uncreatable(path: Path) -> str | None:
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        return f"{ancestor} is a file, not a directory"
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        return f"{ancestor} is not writable"
+    return None
 
 
 class SettingsError(Exception):
@@ -166,6 +196,25 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _paths(self) -> Self:
+        """The data directory and a SQLite file must be ones the tracker can create and
+        write: said here, once, rather than as an OSError from whichever command first
+        opens them."""
+        problem = _directory_problem(self.data_dir)
+        if problem:
+            raise ValueError(f"TRACKER_DATA_DIR: cannot use {self.data_dir}: {problem}")
+        url = self.database
+        database = urlsplit(url).path.removeprefix("/")  # sqlite:///rel.db, sqlite:////abs.db
+        if not url.startswith("sqlite:") or database in {"", ":memory:"}:
+            return self
+        problem = _sqlite_problem(Path(database))
+        if problem:
+            raise ValueError(
+                f"TRACKER_DATABASE_URL: cannot use the SQLite file {database}: {problem}"
+            )
+        return self
+
     @property
     def database(self) -> str:
         """Return the database URL, defaulting to a SQLite file under the data directory."""
@@ -186,6 +235,10 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors(include_url=False):
-            name = "TRACKER_" + str(error["loc"][0]).upper() if error["loc"] else "settings"
-            lines.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
+            message = error["msg"].removeprefix("Value error, ")
+            if error["loc"]:
+                message = f"TRACKER_{str(error['loc'][0]).upper()}: {message}"
+            lines.append(message)
+        if len(lines) == 1:  # one line, as a script's log shows it
+            raise SettingsError(f"invalid settings: {lines[0]}") from exc
         raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from exc

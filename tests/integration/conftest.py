@@ -34,4 +34,5 @@ def cli(database_url, config_dir, tmp_path):
         assert result.returncode == expect, result.stdout + result.stderr
         return result
 
+    run.env = env  # type: ignore[attr-defined] - for tests that start long-running commands
     return run

@@ -98,3 +98,13 @@ def deliveries(tracker: Tracker) -> list[DeliveryRow]:
 
 def json_channel(receiver_address: str, channel_id: str = "desk") -> dict[str, object]:
     return {"id": channel_id, "url": f"json://{receiver_address}/alerts"}
+
+
+def alias_bomb() -> str:
+    """A 'billion laughs' YAML file: 9 levels of 9 aliases, 387 million values expanded."""
+    lines = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [
+        f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]"
+        for prev, name in zip("abcdefgh", "bcdefghi", strict=True)
+    ]
+    return "\n".join(lines) + "\n"

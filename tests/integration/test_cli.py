@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.helpers import PUTIN, WEATHER, json_channel
+from tests.integration.helpers import PUTIN, WEATHER, alias_bomb, json_channel
 from tests.servers import item, rss
 
 TRACKER = str(Path(sys.executable).parent / "tracker")
@@ -365,3 +365,140 @@ def test_extract_gives_each_bad_document_a_clear_result(
         out = json.loads(cli("extract", str(path), "--json").stdout)
         assert len(out["positions"]) == claims, out
         assert all("<" not in p["evidence"]["sentence"] for p in out["positions"])
+
+
+def test_events_list_pages_and_says_when_more_remain(cli, config_dir, feeds):
+    """`events list --limit N` shows the newest N and names the option for the rest; paging
+    back with --before, or forward from --after 0, shows every event exactly once."""
+    feeds.set("/wire.xml", rss(item("g1", "Putin agrees to energy halt", PUTIN)))
+    config_dir.sources([config_dir.feed("wire", feeds.url("/wire.xml"))])
+    cli("init")
+    cli("poll", "--once")
+    everything = cli("events", "list").stdout.splitlines()[1:]
+    assert len(everything) == 4
+    assert "next page" not in cli("events", "list").stdout
+
+    def numbers(out: str) -> list[int]:
+        rows = [line for line in out.splitlines()[1:] if "next page" not in line]
+        return [int(line.split()[0]) for line in rows]
+
+    newest = cli("events", "list", "--limit", "3").stdout
+    first = numbers(newest)
+    assert len(first) == 3
+    assert newest.splitlines()[-1] == f"3 of 4 shown (1 earlier); next page: --before {first[0]}"
+    older = cli("events", "list", "--limit", "3", "--before", str(first[0])).stdout
+    assert "next page" not in older
+    assert sorted(numbers(older) + first) == numbers(cli("events", "list").stdout)
+
+    forward = cli("events", "list", "--after", "0", "--limit", "3").stdout
+    page = numbers(forward)
+    assert forward.splitlines()[-1] == f"3 of 4 shown (1 later); next page: --after {page[-1]}"
+    rest = numbers(cli("events", "list", "--after", str(page[-1])).stdout)
+    assert page + rest == numbers(cli("events", "list").stdout)
+
+    facts = cli("events", "list", "--type", "fact.new", "--limit", "1").stdout
+    (fact,) = numbers(facts)
+    assert facts.splitlines()[-1] == (
+        f"1 of 2 shown (1 earlier); next page: --before {fact} with the same --type/--status"
+    )
+
+    as_json = cli("events", "list", "--json", "--limit", "3")
+    assert [json.loads(line)["specversion"] for line in as_json.stdout.splitlines()] == ["1.0"] * 3
+    assert "3 of 4 shown (1 earlier); next page: --before" in as_json.stderr
+
+
+def test_help_names_option_values_not_python_types(cli):
+    """Flags show no `<bool>`, options show their value's name, not `<list[str]>`; the
+    worker `tracker web --help` points to exists."""
+    for command in (["poll"], ["events", "list"], ["deliveries", "list"], ["web"], ["worker"]):
+        out = cli(*command, "--help").stdout
+        assert "<bool>" not in out
+        assert "<list[str]>" not in out
+        assert "<int" not in out
+    poll = cli("poll", "--help").stdout
+    assert "--once  " in poll
+    assert "--source SOURCE" in poll
+    assert "`tracker worker`" in cli("web", "--help").stdout
+    assert "Run a Celery worker" in cli("worker", "--help").stdout
+    assert "Run the Celery beat scheduler" in cli("beat", "--help").stdout
+
+
+def test_check_config_refuses_an_unknown_apprise_scheme(cli, config_dir):
+    """`slakc://` fails check-config with file:line, field and the scheme meant, and no token."""
+    (config_dir.path / "alerts.yaml").write_text(
+        "channels:\n  - id: desk\n    url: slakc://T0AB/B0CD/s3cr3tt0k3n\n"
+    )
+    result = cli("check-config", expect=1)
+    assert (
+        f"{config_dir.path}/alerts.yaml:3: channels[0].url: unknown apprise scheme 'slakc': "
+        "did you mean slack://?"
+    ) in result.stderr
+    assert "s3cr3tt0k3n" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_config_says_plainly_what_is_wrong_with_a_file(cli, config_dir):
+    """An empty sources.yaml warns; alerts.yaml as a directory and an alias bomb are errors
+    with the file (and line), never a traceback."""
+    (config_dir.path / "sources.yaml").write_text("")
+    result = cli("check-config")
+    assert f"warning: {config_dir.path}/sources.yaml: empty; no sources will be polled" in (
+        result.stderr
+    )
+    (config_dir.path / "alerts.yaml").unlink()
+    (config_dir.path / "alerts.yaml").mkdir()
+    (config_dir.path / "sources.yaml").write_text(alias_bomb())
+    result = cli("check-config", expect=1)
+    assert f"{config_dir.path}/alerts.yaml: is a directory, not a YAML file" in result.stderr
+    assert (
+        f"{config_dir.path}/sources.yaml:7: aliases expand to more than 1,000,000 values"
+        in result.stderr
+    )
+    assert "2 problem(s)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+DB_COMMANDS = [
+    ["init"],
+    ["poll", "--once"],
+    ["events", "list"],
+    ["web"],
+    ["worker"],
+    ["beat"],
+]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("command", DB_COMMANDS, ids=" ".join)
+def test_a_sqlite_path_under_a_file_is_a_clear_error(cli, tmp_path, command):
+    """Every command that opens the database names the variable and the file in the way."""
+    (tmp_path / "plain").write_text("not a directory\n")
+    url = f"sqlite:///{tmp_path}/plain/tracker.db"
+    result = cli(*command, expect=2, TRACKER_DATABASE_URL=url)
+    assert (
+        f"TRACKER_DATABASE_URL: cannot use the SQLite file {tmp_path}/plain/tracker.db: "
+        f"{tmp_path}/plain is a file, not a directory"
+    ) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Error" not in result.stderr
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_impossible_database_and_data_paths_are_clear_errors(cli, tmp_path):
+    """A directory as the database file, a path no one can create, and a data directory
+    under a file: each one line naming the variable, no traceback."""
+    cases = {
+        f"sqlite:///{tmp_path}": f"cannot use the SQLite file {tmp_path}: it is a directory",
+        "sqlite:////proc/self/nope/tracker.db": "/proc/self is not writable",
+    }
+    for url, message in cases.items():
+        result = cli("init", expect=2, TRACKER_DATABASE_URL=url)
+        assert f"TRACKER_DATABASE_URL: {message}" in result.stderr or message in result.stderr
+        assert "Traceback" not in result.stderr
+    (tmp_path / "plain").write_text("")
+    result = cli("events", "list", expect=2, TRACKER_DATA_DIR=str(tmp_path / "plain" / "var"))
+    assert (
+        f"TRACKER_DATA_DIR: cannot use {tmp_path}/plain/var: {tmp_path}/plain is a file, "
+        "not a directory"
+    ) in result.stderr
+    assert "Traceback" not in result.stderr

@@ -37,9 +37,8 @@ def test_procfile_runs_workers_and_one_beat():
         line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip()
     )
     assert lines["release"].strip() == "tracker init"
-    assert "python -m workers worker" in lines["worker"]
-    assert "--beat" not in lines["worker"]
-    assert lines["beat"].strip() == "python -m workers beat"
+    assert lines["worker"].strip() == "tracker worker"
+    assert lines["beat"].strip() == "tracker beat"
 
 
 def test_compose_file_wires_postgres_redis_workers_and_beat():
@@ -52,7 +51,8 @@ def test_compose_file_wires_postgres_redis_workers_and_beat():
         assert env["TRACKER_DATABASE_URL"].startswith("postgresql://")
         assert env["TRACKER_BROKER_URL"].startswith("redis://redis:6379")
         assert services[name]["depends_on"]["init"]["condition"] == "service_completed_successfully"
-    assert services["beat"]["command"] == ["python", "-m", "workers", "beat"]
+    assert services["beat"]["command"] == ["tracker", "beat"]
+    assert services["worker"]["command"][:2] == ["tracker", "worker"]
     assert "--beat" not in services["worker"]["command"]
     assert "healthcheck" in services["postgres"]
     assert "healthcheck" in services["redis"]

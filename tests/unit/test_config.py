@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import shutil
+import time as time_
+import tracemalloc
+from datetime import time
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.integration.helpers import alias_bomb
 from tracker.config.errors import ConfigError
 from tracker.config.loader import ConfigStore, load_config
+from tracker.config.yamlfile import load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = yaml.safe_load((Path(__file__).parent / "tables" / "bad_config.yaml").read_text())
@@ -83,3 +88,68 @@ def test_store_keeps_the_last_good_config_when_a_file_breaks(config: Path):
     assert again is good
     assert store.last_error is not None
     assert "invalid YAML" in str(store.last_error)
+
+
+def test_quiet_hours_read_as_a_time_of_day(config: Path):
+    """`start: 22:30` unquoted is half past ten at night, not YAML 1.1's base-60 number 1350
+    (which read as 00:22:30)."""
+    (config / "alerts.yaml").write_text(
+        "channels:\n  - id: desk\n    url: json://localhost/\n"
+        "    quiet_hours: {start: 22:30, end: 7:05, timezone: Europe/Kyiv}\n"
+    )
+    quiet = load_config(config).channels["desk"].quiet_hours
+    assert quiet is not None
+    assert (quiet.start, quiet.end) == (time(22, 30), time(7, 5))
+
+
+def test_a_directory_in_place_of_a_file_is_named(config: Path):
+    """alerts.yaml (or sources.yaml) that is a directory is an error saying so, not a
+    'not found' warning or an errno."""
+    (config / "alerts.yaml").unlink()
+    (config / "alerts.yaml").mkdir()
+    (config / "sources.yaml").unlink()
+    (config / "sources.yaml").mkdir()
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    assert sorted(str(p).replace(str(config) + "/", "") for p in caught.value.problems) == [
+        "alerts.yaml: is a directory, not a YAML file",
+        "sources.yaml: is a directory, not a YAML file",
+    ]
+
+
+def test_an_empty_sources_file_is_a_warning(config: Path):
+    """An empty sources.yaml loads, with a warning that nothing will be polled."""
+    (config / "sources.yaml").write_text("")
+    loaded = load_config(config)
+    assert loaded.sources == []
+    assert loaded.warnings == [f"{config / 'sources.yaml'}: empty; no sources will be polled"]
+
+
+def test_an_alias_bomb_is_refused_fast_and_small(tmp_path: Path):
+    """A billion-laughs YAML file (387 million values once expanded) is refused in well
+    under a second, without building what it expands to."""
+    (tmp_path / "sources.yaml").write_text(alias_bomb())
+    tracemalloc.start()
+    started = time_.perf_counter()
+    with pytest.raises(ConfigError, match="aliases expand to more than 1,000,000 values"):
+        load_yaml(tmp_path / "sources.yaml")
+    elapsed = time_.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert elapsed < 1.0
+    assert peak < 10 * 1024 * 1024
+
+
+def test_channel_url_tokens_stay_out_of_an_unknown_scheme_error(config: Path):
+    """The error for an unknown apprise scheme names the scheme, never the URL's tokens;
+    the tracker's own console:// is known."""
+    (config / "alerts.yaml").write_text(
+        "channels:\n  - {id: a, url: 'slakc://T0AB/B0CD/s3cr3tt0k3n'}\n"
+        "  - {id: b, url: 'console://'}\n  - {id: c, url: 'tgram://bot/chat'}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    (problem,) = caught.value.problems
+    assert problem.field == "channels[0].url"
+    assert "s3cr3tt0k3n" not in str(caught.value)
+    assert "T0AB" not in str(caught.value)

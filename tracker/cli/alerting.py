@@ -8,14 +8,14 @@ from typing import Annotated
 import typer
 
 from tracker.bootstrap import utcnow
-from tracker.cli.base import JsonFlag, app, fail, wiring
+from tracker.cli.base import JsonFlag, app, fail, group, wiring
 from tracker.cli.output import since_time, table, when
 from tracker.delivery.signing import new_secret
 from tracker.domain.events import EVENT_TYPES
 from tracker.services import webhooks
 
-channels_app = typer.Typer(no_args_is_help=True, help="Alert channels.")
-webhooks_app = typer.Typer(no_args_is_help=True, help="Signed webhook endpoints.")
+channels_app = group(help="Alert channels.")
+webhooks_app = group(help="Signed webhook endpoints.")
 app.add_typer(channels_app, name="channels")
 app.add_typer(webhooks_app, name="webhooks")
 

@@ -15,14 +15,23 @@ from tracker.logs import configure_logging
 from tracker.settings import SettingsError, load_settings
 from tracker.storage.schema import SchemaOutOfDate, ensure_current
 
+
+def group(help: str) -> typer.Typer:  # noqa: A002 - typer's own name for it
+    """A command group. Help is click's plain layout: typer's rich one labels every flag
+    `<bool>` and every option with its Python type (`<list[str]>`), which a user reads as a
+    value to give."""
+    return typer.Typer(no_args_is_help=True, rich_markup_mode=None, help=help)
+
+
 app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
     help="Track statements, positions and key facts; alert on change.",
 )
-sources_app = typer.Typer(no_args_is_help=True, help="The watched sources.")
-events_app = typer.Typer(no_args_is_help=True, help="Change events (the outbox).")
-deliveries_app = typer.Typer(no_args_is_help=True, help="Deliveries of events to channels.")
+sources_app = group(help="The watched sources.")
+events_app = group(help="Change events (the outbox).")
+deliveries_app = group(help="Deliveries of events to channels.")
 app.add_typer(sources_app, name="sources")
 app.add_typer(events_app, name="events")
 app.add_typer(deliveries_app, name="deliveries")

@@ -256,7 +256,16 @@ def _event_json(row: Any) -> dict[str, Any]:
 @events_app.command("list")
 def events_list(
     as_json: JsonFlag = False,
-    limit: Annotated[int, typer.Option(help="How many events, newest last.", min=1)] = 100,
+    limit: Annotated[int, typer.Option(help="How many events to show.", min=1)] = 100,
+    after: Annotated[
+        int | None,
+        typer.Option(
+            help="Only events after this number, oldest first (0: from the start).", min=0
+        ),
+    ] = None,
+    before: Annotated[
+        int | None, typer.Option(help="Only the newest events before this number.", min=1)
+    ] = None,
     event_type: Annotated[
         list[str] | None, typer.Option("--type", help="Only this type (repeatable).")
     ] = None,
@@ -269,34 +278,69 @@ def events_list(
         ),
     ] = None,
 ) -> None:
-    """List change events, oldest first; `--json` prints one CloudEvent per line."""
+    """List change events, oldest first: the newest ones, or a page from `--after` N.
+
+    When more remain, the last line says how many and which option shows the next page.
+    `--json` prints one CloudEvent per line (the paging note goes to stderr).
+    """
     known = [s.value for s in Status]
     unknown = sorted(set(status or ()) - set(known))
     if unknown:
         fail(f"--status {', '.join(unknown)}: not a status ({', '.join(known)})")
+    if after is not None and before is not None:
+        fail("give --after or --before, not both")
+    filters: dict[str, Any] = {"types": event_type or (), "statuses": status or ()}
     with wiring() as tracker, tracker.db.reader() as uow:
+        forward = after is not None
         found = uow.events.list(
-            limit=limit, types=event_type or (), statuses=status or (), newest_first=True
+            limit=limit, after_seq=after, before_seq=before, newest_first=not forward, **filters
         )
-        rows = list(reversed(found))
+        rows = found if forward else list(reversed(found))
+        more = _more_events(uow, rows, forward=forward, filters=filters)
         if as_json:
             for r in rows:
                 typer.echo(json.dumps(_event_json(r), ensure_ascii=False))
-            return
-        headers = ["TIME", "TYPE", "SEVERITY", "STATUS", "SOURCE", "SUBJECT", "TITLE"]
-        body = [
-            [
-                when(r.time),
-                r.type,
-                r.severity,
-                r.status,
-                r.source_id or "",
-                r.subject,
-                (r.data.get("statement") or {}).get("title") or r.data.get("error") or "",
-            ]
-            for r in rows
+        else:
+            typer.echo(_events_table(rows) if rows else "no events")
+        if more:
+            typer.echo(more, err=as_json)
+
+
+def _more_events(uow: Any, rows: list[Any], *, forward: bool, filters: dict[str, Any]) -> str:
+    """The note that more events remain past this page, and how to see them; or ''."""
+    if not rows:
+        return ""
+    if forward:
+        cursor = rows[-1].seq
+        left = uow.events.count(after_seq=cursor, **filters)
+        where, option = "later", f"--after {cursor}"
+    else:
+        cursor = rows[0].seq
+        left = uow.events.count(before_seq=cursor, **filters)
+        where, option = "earlier", f"--before {cursor}"
+    if not left:
+        return ""
+    total = uow.events.count(**filters)
+    same = " with the same --type/--status" if any(filters.values()) else ""
+    return f"{len(rows)} of {total} shown ({left} {where}); next page: {option}{same}"
+
+
+def _events_table(rows: list[Any]) -> str:
+    headers = ["#", "TIME", "TYPE", "SEVERITY", "STATUS", "SOURCE", "SUBJECT", "TITLE"]
+    body = [
+        [
+            str(r.seq),
+            when(r.time),
+            r.type,
+            r.severity,
+            r.status,
+            r.source_id or "",
+            r.subject,
+            (r.data.get("statement") or {}).get("title") or r.data.get("error") or "",
         ]
-        typer.echo(table(headers, body) if rows else "no events yet")
+        for r in rows
+    ]
+    return table(headers, body)
 
 
 @deliveries_app.command("list")

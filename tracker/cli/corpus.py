@@ -11,11 +11,11 @@ import typer
 import yaml
 
 from tracker.bootstrap import utcnow
-from tracker.cli.base import app, fail, wiring
+from tracker.cli.base import app, fail, group, wiring
 from tracker.cli.output import since_time
 from tracker.services.corpus import CorpusExport, export_corpus
 
-corpus_app = typer.Typer(no_args_is_help=True, help="The evaluation corpus.")
+corpus_app = group(help="The evaluation corpus.")
 app.add_typer(corpus_app, name="corpus")
 ANNOTATIONS = "annotations.yaml"
 

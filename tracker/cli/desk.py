@@ -10,12 +10,12 @@ from typing import Annotated
 import typer
 
 from tracker.bootstrap import utcnow
-from tracker.cli.base import JsonFlag, app, fail, wiring
+from tracker.cli.base import JsonFlag, app, fail, group, wiring
 from tracker.cli.output import table, when
 from tracker.services import accounts
 
-users_app = typer.Typer(no_args_is_help=True, help="People who log in to the desk.")
-tokens_app = typer.Typer(no_args_is_help=True, help="API tokens for programs.")
+users_app = group(help="People who log in to the desk.")
+tokens_app = group(help="API tokens for programs.")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 
@@ -29,7 +29,7 @@ def web(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
 ) -> None:
-    """Serve the editor's desk and the API (no worker: run `tracker worker` beside it)."""
+    """Serve the editor's desk and the API; `tracker worker` and `tracker beat` poll beside it."""
     import uvicorn
 
     from tracker.web.app import create_app

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import base64
 import binascii
+import difflib
 import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 from tracker.config.errors import ConfigProblem
 from tracker.config.models import Duration, HttpUrl, Identifier, Strict
@@ -37,11 +45,26 @@ def _zone(value: str) -> str:
     return value
 
 
+_CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?$")
+# Schemes the tracker registers with apprise itself (tracker/delivery/console.py)
+OWN_SCHEMES = frozenset({"console"})
+
+
+def _clock(value: object) -> time:
+    match = _CLOCK.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"not a time of day: {value!r} (use HH:MM, e.g. 22:30)")
+    return time(int(match[1]), int(match[2]), int(match[3] or 0))
+
+
+Clock = Annotated[time, BeforeValidator(_clock)]
+
+
 class QuietHours(Strict):
     """Hours when a channel gets only flash alerts; the rest wait until the quiet ends."""
 
-    start: time
-    end: time
+    start: Clock
+    end: Clock
     timezone: Annotated[str, AfterValidator(_zone)] = "UTC"
 
 
@@ -184,11 +207,36 @@ def _duplicates(alerts: AlertsFile) -> list[tuple[Loc, str]]:
     return found
 
 
+def _unknown_schemes(alerts: AlertsFile) -> list[tuple[Loc, str]]:
+    """Each channel URL whose scheme apprise does not know (only the scheme is shown: the
+    rest of a URL holds its tokens)."""
+    schemes = [
+        (i, c.url.get_secret_value().split("://", 1)[0].lower())
+        for i, c in enumerate(alerts.channels)
+        if c.url is not None
+    ]
+    if not schemes:
+        return []
+    from apprise import NotificationManager  # loads every plugin (~0.7 s): only when needed
+
+    known = NotificationManager()  # type: ignore[no-untyped-call]  # apprise leaves it untyped
+    found: list[tuple[Loc, str]] = []
+    for i, scheme in schemes:
+        if scheme in OWN_SCHEMES or scheme in known:
+            continue
+        names = [*known.schemas(), *OWN_SCHEMES]  # type: ignore[no-untyped-call]
+        close = difflib.get_close_matches(scheme, names, n=1)
+        hint = f"did you mean {close[0]}://?" if close else "see the apprise wiki for services"
+        found.append((("channels", i, "url"), f"unknown apprise scheme {scheme!r}: {hint}"))
+    return found
+
+
 def check_alerts(
     alerts: AlertsFile, doc: YamlDocument, config_dir: Path, problems: list[ConfigProblem]
 ) -> None:
-    """Cross-check the alerts file: unique ids, known channels, channel config files present."""
-    found = _duplicates(alerts)
+    """Cross-check the alerts file: unique ids, known channels and apprise schemes, channel
+    config files present."""
+    found = _duplicates(alerts) + _unknown_schemes(alerts)
     channel_ids = {c.id for c in alerts.channels}
     for i, route in enumerate(alerts.routes):
         found += [

@@ -59,6 +59,13 @@ class Config:
         return next((s for s in self.sources if s.id == source_id), None)
 
 
+def _message(kind: str, msg: str) -> str:
+    """Pydantic's message, less the names of our classes ("instance of QuietHours")."""
+    if kind in {"model_type", "model_attributes_type", "dataclass_type"}:
+        return "expected a mapping (key: value lines)"
+    return msg.removeprefix("Value error, ")
+
+
 def _validate(model: type[M], doc: YamlDocument, problems: list[ConfigProblem]) -> M | None:
     data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):
@@ -69,7 +76,7 @@ def _validate(model: type[M], doc: YamlDocument, problems: list[ConfigProblem]) 
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             loc: Loc = tuple(p for p in error["loc"] if isinstance(p, str | int))
-            message = error["msg"].removeprefix("Value error, ")
+            message = _message(error["type"], error["msg"])
             problems.append(ConfigProblem(doc.path, doc.line_of(loc), field_name(loc), message))
         return None
 
@@ -252,15 +259,17 @@ def load_config(config_dir: Path) -> Config:
     topics = _load_topics(config_dir, problems, vocabularies, reviews)
     sources_path = config_dir / "sources.yaml"
     sources: SourcesFile | None = SourcesFile()
-    if sources_path.is_file():
+    if sources_path.exists():
         sources, sources_doc = _load(sources_path, SourcesFile, problems)
         if sources is not None and sources_doc is not None:
             _check_sources(sources, sources_doc, {t.id for t in topics}, problems)
+            if sources_doc.data is None:
+                warnings.append(f"{sources_path}: empty; no sources will be polled")
     else:
         warnings.append(f"{sources_path}: not found; no sources will be polled")
     alerts_path = config_dir / "alerts.yaml"
     alerts: AlertsFile | None = AlertsFile()
-    if alerts_path.is_file():
+    if alerts_path.exists():
         alerts, alerts_doc = _load(alerts_path, AlertsFile, problems)
         if alerts is not None and alerts_doc is not None:
             check_alerts(alerts, alerts_doc, config_dir, problems)

@@ -13,6 +13,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -54,9 +56,10 @@ class Strict(BaseModel):
 
 
 _JSON_FIELDS = ("items", "id", "title", "text", "url", "date")
-# t.me/NAME or t.me/s/NAME (or the same /s/NAME path on a mirror of the web preview)
+# t.me/s/NAME (or the same /s/NAME path on a mirror of the web preview); t.me/NAME is caught
+# to say what to write instead
 _TELEGRAM = re.compile(
-    r"^(?:https://t\.me/(?:s/)?|(?P<mirror>https?://[^/]+)/s/)(?P<name>[A-Za-z0-9_]{4,64})/?$"
+    r"^(?:https://t\.me/|https?://[^/]+/(?P<preview>s/))(?P<name>[A-Za-z0-9_]{4,64})/?$"
 )
 
 
@@ -182,13 +185,24 @@ class SourceConfig(Strict):
             raise ValueError("a page source takes only extract.selector, follow and max_follow")
         if self.kind == "json" and (extract.follow or extract.selector):
             raise ValueError("a json source takes no selector or follow")
-        if self.kind == "telegram":
-            match = _TELEGRAM.match(self.url)
-            if match is None:
-                raise ValueError("a telegram source's url is https://t.me/s/CHANNEL")
-            base = match["mirror"] or "https://t.me"
-            object.__setattr__(self, "url", f"{base}/s/{match['name']}")
         return self
+
+    @field_validator("url")
+    @classmethod
+    def _telegram_preview(cls, url: str, info: ValidationInfo) -> str:
+        """A telegram source polls the channel's web preview, t.me/s/NAME; t.me/NAME is the
+        page that opens the app, so it is refused with the URL to use instead."""
+        if info.data.get("kind") != "telegram":
+            return url
+        match = _TELEGRAM.match(url)
+        if match is None:
+            raise ValueError("a telegram source's url is https://t.me/s/CHANNEL")
+        if not match["preview"]:
+            raise ValueError(
+                f"not the channel's web preview: use https://t.me/s/{match['name']} "
+                "(with /s/; t.me/NAME is the page that opens the app)"
+            )
+        return url.rstrip("/")
 
 
 # A host name as politeness rules name it: `kremlin.ru` (its subdomains too), `127.0.0.1`
