@@ -88,6 +88,7 @@ events {{ worker_connections 4096; }}
 http {{
   access_log off;
   default_type application/rss+xml;
+  types {{ text/html html; }}
   keepalive_requests 100000;
   # A 304 when the file is no newer than If-Modified-Since (RFC 9110), not only when the dates
   # are equal (nginx's default, `exact`): urlwatch sends the time of its last check.
