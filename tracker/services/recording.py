@@ -233,7 +233,9 @@ def record_batch(
     rows = {row.id: row for row in uow.sources.held(token, [i for i in standings if i not in bulk])}
     report = BatchReport()
     polls: list[UnchangedPoll] = []
-    texts: dict[str, list[NewText]] = {}
+    held = [o for o in outcomes if o.source_id in rows]
+    recorded = _record_all(uow, runtime, rows, held, now)
+    texts = {source_id: found[1] for source_id, found in recorded.items()}
     for outcome in outcomes:
         standing = standings.get(outcome.source_id)
         if standing is None:
@@ -244,7 +246,7 @@ def record_batch(
             polls.append(poll)
         else:
             row = rows[outcome.source_id]
-            events, texts[row.id] = _record_isolated(uow, runtime, row, outcome, now)
+            events = recorded[row.id][0]
             _release(row, now)
             report.failed += row.last_status == "error"
         report.events.extend(events)
@@ -299,6 +301,33 @@ def _release(row: SourceRow, now: datetime) -> None:
     """Count the poll and give back the lease."""
     row.lease_owner, row.lease_until = None, None
     row.last_polled_at, row.polls, row.updated_at = now, row.polls + 1, now
+
+
+def _record_all(
+    uow: UnitOfWork,
+    runtime: Runtime,
+    rows: dict[str, SourceRow],
+    outcomes: Sequence[Outcome],
+    now: datetime,
+) -> dict[str, tuple[list[Event], list[NewText]]]:
+    """Record the sources loaded as rows: all in one savepoint, and only if that fails, each
+    in a savepoint of its own.
+
+    A savepoint per source costs two round trips and a flush each (issue 13: 2,020 of them,
+    most of a 17 s first cycle over 1,000 pages); almost every batch records cleanly, so the
+    batch is tried at once, and the per-source isolation (one bad source never costs the
+    rest) is paid for only by a batch that needs it.
+    """
+    try:
+        with uow.savepoint():
+            return {o.source_id: _record(uow, runtime, rows[o.source_id], o, now) for o in outcomes}
+    except Exception:
+        log.warning("recording the batch at once failed; recording each source alone")
+    for row in rows.values():  # what the failed attempt changed in them is undone
+        uow.session.refresh(row)
+    return {
+        o.source_id: _record_isolated(uow, runtime, rows[o.source_id], o, now) for o in outcomes
+    }
 
 
 def _record_isolated(
