@@ -108,7 +108,7 @@ def poll(
             tracker.db,
             tracker.runtime(),
             fetcher=tracker.fetch,
-            senders=tracker.senders,
+            senders=lambda: tracker.senders,  # built only when an alert is due
             clock=utcnow,
             only=source or None,
         )

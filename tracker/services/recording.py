@@ -45,13 +45,16 @@ def _statement_events(
     now: datetime,
     *,
     archive: bool = False,
+    stored: dict[str, StatementRow] | None = None,
 ) -> tuple[list[Event], list[NewText], bool]:
     """Record a source's items; return their events, the new texts to read claims from, and
-    whether anything new or edited came (a busy source, whose interval may shorten)."""
+    whether anything new or edited came (a busy source, whose interval may shorten).
+    `stored` is what the database holds of these items, when the batch looked it up."""
     spec = configured(runtime, row)
     topics = runtime.topics_for(row.topics)
     first_poll = row.last_success_at is None
-    stored = uow.statements.stored(row.id, [o.key_digest for o in observations])
+    if stored is None:
+        stored = uow.statements.stored(row.id, [o.key_digest for o in observations])
     created: list[tuple[StatementRow, Observation]] = []
     edited: list[tuple[StatementRow, Observation]] = []
     for obs in observations:
@@ -183,6 +186,7 @@ def _record(
     row: SourceRow,
     outcome: Outcome,
     now: datetime,
+    stored: dict[str, StatementRow] | None = None,
 ) -> tuple[list[Event], list[NewText]]:
     if isinstance(outcome, Failed):
         return failed(runtime, row, outcome.error, now), []
@@ -191,7 +195,7 @@ def _record(
     busy = False
     if isinstance(outcome, Parsed):
         events, texts, busy = _statement_events(
-            uow, runtime, row, outcome.observations, now, archive=outcome.archive
+            uow, runtime, row, outcome.observations, now, archive=outcome.archive, stored=stored
         )
     if outcome.url != row.url:
         pass  # the URL changed in the config during the poll: its validators are not ours
@@ -318,9 +322,20 @@ def _record_all(
     batch is tried at once, and the per-source isolation (one bad source never costs the
     rest) is paid for only by a batch that needs it.
     """
+    parsed = {
+        o.source_id: [i.key_digest for i in o.observations]
+        for o in outcomes
+        if isinstance(o, Parsed)
+    }
     try:
         with uow.savepoint():
-            return {o.source_id: _record(uow, runtime, rows[o.source_id], o, now) for o in outcomes}
+            stored = uow.statements.stored_by_source(parsed)
+            return {
+                o.source_id: _record(
+                    uow, runtime, rows[o.source_id], o, now, stored.get(o.source_id)
+                )
+                for o in outcomes
+            }
     except Exception:
         log.warning("recording the batch at once failed; recording each source alone")
     for row in rows.values():  # what the failed attempt changed in them is undone
