@@ -28,11 +28,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import FILLER, RELEVANT, ROOT, nginx
+from bench.common import FILLER, RELEVANT, nginx, urlwatch_argv, write_config
 from bench.source_scale import ensure_urlwatch
 
 TRACKER = [sys.executable, "-c", "from tracker.cli import main; main()"]
@@ -57,28 +55,6 @@ def write_page(path: Path, index: int) -> None:
 <aside><h2>Most read</h2><ul>{NAV}</ul></aside></main>
 <footer>{FOOTER}<p>Copyright Newsroom 2025</p></footer></body></html>
 """)
-
-
-def write_tracker_config(config: Path, base: str, pages: int) -> None:
-    (config / "topics").mkdir(parents=True)
-    topic = ROOT / "config" / "topics" / "ukraine-ceasefire.yaml"
-    (config / "topics" / topic.name).write_text(topic.read_text())
-    sources = [
-        {
-            "id": f"p{i:05d}",
-            "kind": "page",
-            "url": f"{base}/a{i}.html",
-            "interval": 3600,
-            "topics": ["ukraine-ceasefire"],
-        }
-        for i in range(pages)
-    ]
-    # One host here (nginx on 127.0.0.1); the default politeness is for the real web.
-    local = {"rate": 100_000, "burst": 100_000, "concurrency": 10_000}
-    (config / "sources.yaml").write_text(
-        yaml.safe_dump({"politeness": {"hosts": {"127.0.0.1": local}}, "sources": sources})
-    )
-    (config / "alerts.yaml").write_text("channels: []\nroutes: []\n")
 
 
 @dataclass
@@ -112,7 +88,7 @@ def tracker_env(work: Path) -> dict[str, str]:
 
 
 def run_tracker(base: str, pages: int, work: Path) -> list[Timed]:
-    write_tracker_config(work / "config", base, pages)
+    write_config(work / "config", base, pages, kind="page", path="a{i}.html")
     env = tracker_env(work)
     subprocess.run([*TRACKER, "init"], env=env, check=True, capture_output=True)
     runs = [timed([*TRACKER, "poll", "--once"], env) for _ in range(2)]
@@ -124,18 +100,7 @@ def run_tracker(base: str, pages: int, work: Path) -> list[Timed]:
 
 def run_urlwatch(binary: Path, base: str, pages: int, work: Path) -> tuple[list[Timed], int]:
     """urlwatch twice, timed; then once more, verbose, to count its 304s."""
-    here = work / "urlwatch"
-    here.mkdir()
-    jobs = "\n---\n".join(f'name: "a{i}"\nurl: "{base}/a{i}.html"' for i in range(pages))
-    (here / "urls.yaml").write_text(jobs + "\n")
-    (here / "hooks.py").write_text("")
-    argv = [
-        str(binary),
-        "--urls", str(here / "urls.yaml"),
-        "--config", str(here / "urlwatch.yaml"),
-        "--hooks", str(here / "hooks.py"),
-        "--cache", str(here / "cache.db"),
-    ]  # fmt: skip
+    argv = urlwatch_argv(binary, work / "urlwatch", [f"{base}/a{i}.html" for i in range(pages)])
     runs = [timed(argv) for _ in range(2)]
     verbose = subprocess.run([*argv, "--verbose"], check=True, capture_output=True, text=True)
     return runs, verbose.stderr.count("has not changed (HTTP 304)")
