@@ -170,7 +170,7 @@ def _record_parsed(db, batch, outcomes):
 def _statement_counts(db) -> dict[str, int]:
     with db.reader() as uow:
         query = select(StatementRow.source_id, func.count()).group_by(StatementRow.source_id)
-        return {source_id: count for source_id, count in uow.session.execute(query)}
+        return dict(uow.session.execute(query).all())
 
 
 def test_a_batch_with_new_content_everywhere_is_recorded_in_one_savepoint(db):
