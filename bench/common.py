@@ -88,6 +88,7 @@ events {{ worker_connections 4096; }}
 http {{
   access_log off;
   default_type application/rss+xml;
+  types {{ text/html html; }}
   keepalive_requests 100000;
   # A 304 when the file is no newer than If-Modified-Since (RFC 9110), not only when the dates
   # are equal (nginx's default, `exact`): urlwatch sends the time of its last check.
@@ -126,14 +127,18 @@ def postgres_database(name: str | None = None) -> Iterator[str]:
         admin.dispose()
 
 
-def write_config(config_dir: Path, base_url: str, count: int) -> None:
+def write_config(
+    config_dir: Path, base_url: str, count: int, *, kind: str = "feed", path: str = "f{i}.xml"
+) -> None:
+    """Write a configuration of `count` sources of one kind, at `base_url`/`path` (`{i}`: the
+    source's number), all about the topic."""
     (config_dir / "topics").mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "config" / "topics" / "ukraine-ceasefire.yaml", config_dir / "topics")
     sources = [
         {
             "id": f"s{i:05d}",
-            "kind": "feed",
-            "url": f"{base_url}/f{i}.xml",
+            "kind": kind,
+            "url": f"{base_url}/{path.format(i=i)}",
             "interval": 3600,
             "topics": ["ukraine-ceasefire"],
         }
@@ -146,6 +151,22 @@ def write_config(config_dir: Path, base_url: str, count: int) -> None:
         yaml.safe_dump({"politeness": {"hosts": {"127.0.0.1": local}}, "sources": sources})
     )
     (config_dir / "alerts.yaml").write_text("channels: []\nroutes: []\n")
+
+
+def urlwatch_argv(binary: Path, here: Path, urls: list[str]) -> list[str]:
+    """Write urlwatch's job list (one job a URL) and empty hooks under `here`; return the
+    command that runs it with its config and cache there too."""
+    here.mkdir()
+    jobs = "\n---\n".join(f'name: "j{i}"\nurl: "{url}"' for i, url in enumerate(urls))
+    (here / "urls.yaml").write_text(jobs + "\n")
+    (here / "hooks.py").write_text("")
+    return [
+        str(binary),
+        "--urls", str(here / "urls.yaml"),
+        "--config", str(here / "urlwatch.yaml"),
+        "--hooks", str(here / "hooks.py"),
+        "--cache", str(here / "cache.db"),
+    ]  # fmt: skip
 
 
 def tracker_cmd(*args: str, env: dict[str, str]) -> None:

@@ -61,6 +61,7 @@ from bench.common import (
     nginx,
     postgres_database,
     stop_group,
+    urlwatch_argv,
     write_config,
     write_feed,
 )
@@ -445,18 +446,7 @@ class UrlwatchRun:
 def run_urlwatch(binary: Path, base: str, pages: int, work: Path) -> UrlwatchRun:
     """urlwatch over the first `pages` pages twice, timed; then once more, verbose, to count
     its 304s (so its second run was the conditional-GET path)."""
-    here = work / "urlwatch"
-    here.mkdir()
-    jobs = "\n---\n".join(f'name: "f{i}"\nurl: "{base}/f{i}.xml"' for i in range(pages))
-    (here / "urls.yaml").write_text(jobs + "\n")
-    (here / "hooks.py").write_text("")
-    argv = [
-        str(binary),
-        "--urls", str(here / "urls.yaml"),
-        "--config", str(here / "urlwatch.yaml"),
-        "--hooks", str(here / "hooks.py"),
-        "--cache", str(here / "cache.db"),
-    ]  # fmt: skip
+    argv = urlwatch_argv(binary, work / "urlwatch", [f"{base}/f{i}.xml" for i in range(pages)])
     seconds, cpu = [], []
     for _ in range(2):
         used = resource.getrusage(resource.RUSAGE_CHILDREN)

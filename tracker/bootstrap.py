@@ -10,29 +10,29 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from tracker.config.alerts import ChannelConfig
 from tracker.config.loader import Config, ConfigStore
 from tracker.config.models import HostPolicyConfig
 from tracker.delivery.apprise_sender import AppriseSender, expand_config, native_format
-from tracker.delivery.templates import Renderer
-from tracker.delivery.webhook_sender import WebhookSender
 from tracker.domain.delivery_plan import QuietHours
 from tracker.domain.extraction.extractor import Extractor, RuleExtractor
 from tracker.domain.extraction.vocabulary import Vocabulary
 from tracker.domain.politeness import HostPolicy, Politeness
 from tracker.domain.sources import SourceSpec
 from tracker.guard import AddressPolicy
-from tracker.llm.chat_extractor import ChatExtractor, ChatSettings, FallbackExtractor
 from tracker.services.delivering import Senders
 from tracker.services.dispatch import HostBudget
 from tracker.services.runtime import Runtime
 from tracker.settings import Settings, load_settings
 from tracker.sources.http import FetchLimits, FetchRequest, FetchResult, fetch_all
 from tracker.storage.database import Database
-from tracker.storage.host_budget import RedisHostBudget
 from tracker.storage.schema import ensure_current
 from tracker.storage.webhooks import EndpointSpec
+
+if TYPE_CHECKING:
+    from tracker.storage.host_budget import RedisHostBudget
 
 
 def utcnow() -> datetime:
@@ -170,6 +170,11 @@ class Tracker:
     @property
     def senders(self) -> Senders:
         """Return the channel sender, the webhook poster and the template renderer."""
+        # Imported on first use: a poll with nothing to send needs neither Jinja2 nor the
+        # webhook client (start-up of `tracker poll --once`, issue 13).
+        from tracker.delivery.templates import Renderer
+        from tracker.delivery.webhook_sender import WebhookSender
+
         with self._lock:
             if self._senders is None:
                 s = self.settings
@@ -189,6 +194,8 @@ class Tracker:
         url = self.settings.broker_url
         if url is None or not url.get_secret_value().startswith(("redis://", "rediss://")):
             return None
+        from tracker.storage.host_budget import RedisHostBudget  # Redis only when it is the broker
+
         with self._lock:
             if self._budget is None:
                 self._budget = RedisHostBudget(
@@ -221,6 +228,8 @@ class Tracker:
         s = self.settings
         if s.extractor != "llm" or not s.llm_url or not s.llm_model:
             return None
+        from tracker.llm.chat_extractor import ChatExtractor, ChatSettings, FallbackExtractor
+
         key = s.llm_api_key.get_secret_value() if s.llm_api_key else None
         chat = ChatExtractor(vocab, ChatSettings(s.llm_url, s.llm_model, key, s.llm_timeout))
         return FallbackExtractor(chat, rules)

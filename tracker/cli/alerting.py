@@ -7,12 +7,10 @@ from typing import Annotated
 
 import typer
 
-from tracker.bootstrap import utcnow
 from tracker.cli.base import JsonFlag, app, fail, group, wiring
 from tracker.cli.output import since_time, table, when
 from tracker.delivery.signing import new_secret
 from tracker.domain.events import EVENT_TYPES
-from tracker.services import webhooks
 
 channels_app = group(help="Alert channels.")
 webhooks_app = group(help="Signed webhook endpoints.")
@@ -81,6 +79,9 @@ def webhooks_add(
     unknown = [t for t in types or [] if not any(_glob(t, e) for e in EVENT_TYPES)]
     if unknown:
         fail(f"--types {', '.join(unknown)} match no event type ({', '.join(EVENT_TYPES)})")
+    from tracker.bootstrap import utcnow
+    from tracker.services import webhooks
+
     with wiring() as tracker, tracker.db.unit_of_work() as uow:
         try:
             created = webhooks.add(uow, url, list(types or []), new_secret(), utcnow(), endpoint_id)
@@ -137,6 +138,9 @@ def webhooks_list(as_json: JsonFlag = False) -> None:
 
 
 def _change(endpoint: str, action: str) -> None:
+    from tracker.bootstrap import utcnow
+    from tracker.services import webhooks
+
     with wiring() as tracker, tracker.db.unit_of_work() as uow:
         try:
             if action == "rotate":
@@ -183,6 +187,9 @@ def webhooks_replay(
     """Send events again, with their original ids (consumers' idempotency holds)."""
     if since is None and not event:
         fail("say what to replay: --since TIME or --event ID")
+    from tracker.bootstrap import utcnow
+    from tracker.services import webhooks
+
     with wiring() as tracker, tracker.db.unit_of_work() as uow:
         try:
             count = webhooks.replay(

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tracker.bootstrap import Tracker, endpoint_specs, source_specs, utcnow
 from tracker.cli.base import (
     JsonFlag,
     _safe_url,
@@ -26,13 +25,16 @@ from tracker.config.errors import ConfigError
 from tracker.domain.events import cloudevent
 from tracker.domain.queue import Status
 from tracker.domain.sources import redact_url
-from tracker.services import inline
-from tracker.services.sync import sync_config
-from tracker.settings import SettingsError, load_settings
-from tracker.storage.schema import migrate
+
+if TYPE_CHECKING:
+    from tracker.bootstrap import Tracker
 
 
 def _init(tracker: Tracker) -> None:
+    from tracker.bootstrap import endpoint_specs, source_specs, utcnow
+    from tracker.services.sync import sync_config
+    from tracker.storage.schema import migrate
+
     config = tracker.config()
     before, after = migrate(tracker.db.engine)
     with tracker.db.unit_of_work() as uow:
@@ -60,6 +62,8 @@ def init() -> None:
 @app.command("check-config")
 def check_config() -> None:
     """Validate every configuration file; exit 1 and name file, line and field on errors."""
+    from tracker.settings import SettingsError, load_settings
+
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -90,6 +94,9 @@ def poll(
     ] = None,
 ) -> None:
     """Poll sources inline, without a broker or worker, and deliver the alerts."""
+    from tracker.bootstrap import utcnow
+    from tracker.services import inline
+
     if not once:
         fail("use `tracker poll --once` here; `tracker run` polls continuously")
     with wiring() as tracker:
@@ -101,7 +108,7 @@ def poll(
             tracker.db,
             tracker.runtime(),
             fetcher=tracker.fetch,
-            senders=tracker.senders,
+            senders=lambda: tracker.senders,  # built only when an alert is due
             clock=utcnow,
             only=source or None,
         )
@@ -167,6 +174,7 @@ def _first_admin(tracker: Any) -> None:
     password goes to a file only its owner can read (never to the terminal or a log)."""
     import secrets
 
+    from tracker.bootstrap import utcnow
     from tracker.services import accounts
 
     with tracker.db.unit_of_work() as uow:
@@ -209,6 +217,8 @@ def _source_row(row: Any, now: Any) -> list[str]:
 @sources_app.command("list")
 def sources_list(as_json: JsonFlag = False) -> None:
     """List sources with their health: status, last success, next poll, last error."""
+    from tracker.bootstrap import utcnow
+
     with wiring() as tracker, tracker.db.reader() as uow:
         rows, now = uow.sources.all(), utcnow()
         if as_json:
@@ -352,6 +362,8 @@ def deliveries_list(
     limit: Annotated[int, typer.Option(min=1)] = 100,
 ) -> None:
     """List deliveries, newest first, with their status and last error."""
+    from tracker.bootstrap import utcnow
+
     with wiring() as tracker, tracker.db.reader() as uow:
         pairs = uow.deliveries.list(limit=limit, failed=failed)
         if as_json:

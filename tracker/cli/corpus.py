@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import yaml
 
-from tracker.bootstrap import utcnow
 from tracker.cli.base import app, fail, group, wiring
 from tracker.cli.output import since_time
-from tracker.services.corpus import CorpusExport, export_corpus
+
+if TYPE_CHECKING:
+    from tracker.services.corpus import CorpusExport
 
 corpus_app = group(help="The evaluation corpus.")
 app.add_typer(corpus_app, name="corpus")
@@ -31,6 +31,8 @@ def _write(path: Path, text: str) -> None:
 
 def write_export(export: CorpusExport, directory: Path) -> None:
     """Write the documents under DIR/docs/ and their annotations to DIR/annotations.yaml."""
+    import yaml
+
     docs = directory / "docs"
     docs.mkdir(parents=True, exist_ok=True)
     for document in export.documents:
@@ -52,6 +54,9 @@ def export(
     ] = None,
 ) -> None:
     """Write the documents of confirmed and rejected claims, with their annotations."""
+    from tracker.bootstrap import utcnow
+    from tracker.services.corpus import export_corpus
+
     moment = since_time(since, utcnow()) if since else None
     with wiring() as tracker, tracker.db.reader() as uow:
         found = export_corpus(uow, tracker.runtime().source_map, moment)

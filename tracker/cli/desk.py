@@ -9,10 +9,8 @@ from typing import Annotated
 
 import typer
 
-from tracker.bootstrap import utcnow
 from tracker.cli.base import JsonFlag, app, fail, group, wiring
 from tracker.cli.output import table, when
-from tracker.services import accounts
 
 users_app = group(help="People who log in to the desk.")
 tokens_app = group(help="API tokens for programs.")
@@ -60,6 +58,9 @@ def users_add(
     ] = False,
 ) -> None:
     """Add a user; asks for the password (or reads it from stdin), or makes one and shows it."""
+    from tracker.bootstrap import utcnow
+    from tracker.services import accounts
+
     generated = False
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -100,6 +101,9 @@ def tokens_create(
     name: Annotated[str | None, typer.Option(help="What the token is for.")] = None,
 ) -> None:
     """Create an API token; it is printed once (only its hash is kept)."""
+    from tracker.bootstrap import utcnow
+    from tracker.services import accounts
+
     with wiring() as tracker, tracker.db.unit_of_work() as uow:
         try:
             token_id, token = accounts.create_token(uow, role, name, utcnow())
@@ -145,6 +149,9 @@ def tokens_list(as_json: JsonFlag = False) -> None:
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: Annotated[str, typer.Argument(help="The token's id.")]) -> None:
     """Revoke a token: it stops working at once."""
+    from tracker.bootstrap import utcnow
+    from tracker.services import accounts
+
     with wiring() as tracker, tracker.db.unit_of_work() as uow:
         try:
             accounts.revoke_token(uow, token_id, utcnow())

@@ -13,17 +13,6 @@ import typer
 
 from tracker.cli.base import fail, sources_app
 from tracker.config.errors import ConfigError
-from tracker.config.loader import load_config
-from tracker.config.models import parse_duration
-from tracker.config.opml import (
-    MAX_BYTES,
-    NotAppendable,
-    OpmlError,
-    append_sources,
-    plan_import,
-    read_opml,
-)
-from tracker.settings import SettingsError, load_settings
 
 
 @sources_app.command("import")
@@ -40,6 +29,18 @@ def sources_import(
     ] = False,
 ) -> None:
     """Add the feeds of an OPML file to sources.yaml (feeds already there are skipped)."""
+    from tracker.config.loader import load_config
+    from tracker.config.models import parse_duration
+    from tracker.config.opml import (
+        MAX_BYTES,
+        NotAppendable,
+        OpmlError,
+        append_sources,
+        plan_import,
+        read_opml,
+    )
+    from tracker.settings import SettingsError, load_settings
+
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -87,6 +88,8 @@ def _text(path: Path) -> str:
 def _check(config_dir: Path, text: str) -> None:
     """Load the whole configuration with the new sources.yaml; fail (writing nothing) if it
     would not validate."""
+    from tracker.config.loader import load_config
+
     with tempfile.TemporaryDirectory() as scratch:
         trial = Path(scratch) / "config"
         shutil.copytree(config_dir, trial)

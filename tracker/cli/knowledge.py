@@ -7,7 +7,7 @@ import json
 import re
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,21 +15,14 @@ from tracker import charset
 from tracker.cli.base import JsonFlag, app, fail, wiring
 from tracker.cli.output import table
 from tracker.config.errors import ConfigError
-from tracker.config.loader import Config, load_config
 from tracker.domain.evaluation import Band, Report, Score, calibration, split, subset
 from tracker.domain.evaluation import agreement as compare
-from tracker.domain.extraction.document import parse_document
-from tracker.domain.extraction.extractor import RuleExtractor
-from tracker.services.evaluation import (
-    AnnotationError,
-    Evaluated,
-    batch_documents,
-    load_annotations,
-    run_evaluation,
-)
-from tracker.services.state_view import topic_state
-from tracker.settings import SettingsError, load_settings
 from tracker.sources.html_text import html_to_text
+
+if TYPE_CHECKING:
+    from tracker.config.loader import Config
+    from tracker.domain.extraction.extractor import RuleExtractor
+    from tracker.services.evaluation import Evaluated
 
 TopicOption = Annotated[
     str | None, typer.Option("--topic", help="Topic id (default: the only one).")
@@ -37,6 +30,9 @@ TopicOption = Annotated[
 
 
 def _config() -> Config:
+    from tracker.config.loader import load_config
+    from tracker.settings import SettingsError, load_settings
+
     try:
         return load_config(load_settings().config_dir)
     except (SettingsError, ConfigError) as exc:
@@ -45,6 +41,8 @@ def _config() -> Config:
 
 
 def _extractor(config: Config, topic: str | None) -> RuleExtractor:
+    from tracker.domain.extraction.extractor import RuleExtractor
+
     usable = {t: v for t, v in config.vocabularies.items() if v.issues}
     if topic is None and len(usable) == 1:
         topic = next(iter(usable))
@@ -63,6 +61,8 @@ def extract(
     topic: TopicOption = None,
 ) -> None:
     """Print the positions and key facts one document states, with their evidence."""
+    from tracker.domain.extraction.document import parse_document
+
     extractor = _extractor(_config(), topic)
     document = parse_document(_statement_text(file), file.name)
     extraction = extractor.extract(document)
@@ -229,6 +229,8 @@ def evaluate(
     ] = None,
 ) -> None:
     """Score extraction against annotations: per document, overall, and on held-apart splits."""
+    from tracker.services.evaluation import AnnotationError, batch_documents, run_evaluation
+
     try:
         cut_date = date.fromisoformat(cut) if cut else None
     except ValueError:
@@ -279,6 +281,8 @@ def agreement(
     as_json: JsonFlag = False,
 ) -> None:
     """How far two independent annotations of the same documents agree (claim F1, kappa)."""
+    from tracker.services.evaluation import AnnotationError, load_annotations
+
     try:
         result = compare(load_annotations(first), load_annotations(second))
     except AnnotationError as exc:
@@ -344,6 +348,8 @@ def state(
     ] = False,
 ) -> None:
     """Print the current positions and key facts, with the sources that state them."""
+    from tracker.services.state_view import topic_state
+
     with wiring() as tracker, tracker.db.reader() as uow:
         current = topic_state(uow, topic)
     if as_json:

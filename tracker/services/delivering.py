@@ -287,13 +287,26 @@ def relay_due(db: Database, runtime: Runtime, *, clock: Clock) -> list[Queued]:
 
 
 def deliver_due_inline(
-    db: Database, runtime: Runtime, senders: Senders, *, clock: Clock, workers: int = 8
+    db: Database,
+    runtime: Runtime,
+    senders: Senders | Callable[[], Senders],
+    *,
+    clock: Clock,
+    workers: int = 8,
 ) -> list[Outcome]:
-    """Send every due delivery now, concurrently, without a broker (for `tracker poll --once`)."""
+    """Send every due delivery now, concurrently, without a broker (for `tracker poll --once`).
+
+    `senders` may be a function that builds them: then they are built only when something is
+    due (apprise alone takes a second to import, which a run with nothing to send skips).
+    """
     outcomes: list[Outcome] = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
         while queued := relay_due(db, runtime, clock=clock):
-            outcomes += pool.map(
-                lambda q: deliver(db, runtime, senders, q.delivery_id, q.token, clock=clock), queued
-            )
+            if not isinstance(senders, Senders):
+                senders = senders()
+            sending = [
+                pool.submit(deliver, db, runtime, senders, q.delivery_id, q.token, clock=clock)
+                for q in queued
+            ]
+            outcomes += [future.result() for future in sending]
     return outcomes

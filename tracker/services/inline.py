@@ -6,7 +6,7 @@ the same leases as the workers, so it can run beside them without double polls.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tracker.services import delivering, dispatch, polling
@@ -42,11 +42,12 @@ def poll_once(
     runtime: Runtime,
     *,
     fetcher: Fetcher,
-    senders: Senders,
+    senders: Senders | Callable[[], Senders],
     clock: Clock,
     only: Sequence[str] | None = None,
 ) -> RunSummary:
-    """Poll now (ignoring schedules), record, and send every due delivery."""
+    """Poll now (ignoring schedules), record, and send every due delivery (`senders` may be a
+    function that builds them when something is due)."""
     with db.unit_of_work() as uow:
         sync_config(uow, runtime.sources, runtime.webhooks, clock())
         uow.commit()

@@ -18,7 +18,6 @@ from tracker.services.outcomes import Failed, Fetcher, Listing, Outcome, Parsed,
 from tracker.services.runtime import Runtime
 from tracker.sources.errors import ParseError, SourceError
 from tracker.sources.http import FetchFailed, FetchRequest, FetchResult
-from tracker.sources.page import parse_page
 from tracker.storage.database import Database
 
 DEFAULT_MAX_FOLLOW = 10
@@ -127,6 +126,8 @@ def _article(link: Item, result: FetchResult, target: Target) -> Observation | S
         return result.error
     if result.body is None:  # a 304 to a request without validators: nothing to read
         return ParseError("the article answered 304 Not Modified to a first request")
+    from tracker.sources.page import parse_page  # lxml only when an article came (see registry)
+
     try:
         (page,) = parse_page(
             result.body,

@@ -33,7 +33,6 @@ from tracker.services.recording import record_batch
 from tracker.services.runtime import Runtime
 from tracker.sources.errors import ParseError
 from tracker.sources.http import Fetched, FetchFailed, FetchRequest, FetchResult
-from tracker.sources.page import parse_links
 from tracker.sources.registry import PARSERS
 from tracker.storage.database import Database
 from tracker.storage.sources import Leased
@@ -75,6 +74,8 @@ def parse_result(target: Target, result: FetchResult) -> Outcome | Listing:
 def _read(target: Target, result: Fetched, body: bytes, digest: str) -> Parsed | Listing:
     url, kind, options = target.request.url, target.kind, target.options
     if kind == "page" and options.get("follow"):  # a listing: its articles are opened next
+        from tracker.sources.page import parse_links
+
         links = parse_links(body, url=result.url, content_type=result.content_type, options=options)
         return Listing(target.source_id, url, links, digest, result.etag, result.last_modified)
     items = PARSERS[kind](body, url=result.url, content_type=result.content_type, options=options)

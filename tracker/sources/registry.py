@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Protocol
+from collections.abc import Iterator, Mapping
+from importlib import import_module
+from typing import Protocol, cast
 
 from tracker.domain.statements import Item
-from tracker.sources.feed import parse_feed
-from tracker.sources.json_api import parse_json
-from tracker.sources.page import parse_page
-from tracker.sources.telegram import parse_telegram
 
 
 class Parser(Protocol):
@@ -25,9 +22,30 @@ class Parser(Protocol):
     ) -> list[Item]: ...
 
 
-PARSERS: dict[str, Parser] = {
-    "feed": parse_feed,
-    "page": parse_page,
-    "json": parse_json,
-    "telegram": parse_telegram,
-}
+class _Parsers(Mapping[str, Parser]):
+    """`{kind: parser}`, each parser's module imported when a body of its kind first comes:
+    a cycle of 304s (or a configuration without JSON sources) never loads feedparser, lxml or
+    jmespath (issue 13: start-up of `tracker poll --once`)."""
+
+    def __init__(self, where: dict[str, str]) -> None:
+        self._where = where
+
+    def __getitem__(self, kind: str) -> Parser:
+        module, _, name = self._where[kind].partition(":")
+        return cast("Parser", getattr(import_module(module), name))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+
+PARSERS: Mapping[str, Parser] = _Parsers(
+    {
+        "feed": "tracker.sources.feed:parse_feed",
+        "page": "tracker.sources.page:parse_page",
+        "json": "tracker.sources.json_api:parse_json",
+        "telegram": "tracker.sources.telegram:parse_telegram",
+    }
+)

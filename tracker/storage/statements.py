@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select, text
@@ -37,6 +37,25 @@ class StatementRepository:
                 StatementRow.source_id == source_id, StatementRow.key_digest.in_(chunk)
             )
             found.update((row.key_digest, row) for row in self.session.scalars(query))
+        return found
+
+    def stored_by_source(
+        self, wanted: Mapping[str, Sequence[str]]
+    ) -> dict[str, dict[str, StatementRow]]:
+        """Return `stored` for many sources at once (a batch's sources: one query, not one
+        per source), by source id then digest; every source asked for has an entry."""
+        pairs = [(source_id, d) for source_id, digests in wanted.items() for d in digests]
+        found: dict[str, dict[str, StatementRow]] = {source_id: {} for source_id in wanted}
+        for start in range(0, len(pairs), _CHUNK):
+            chunk = pairs[start : start + _CHUNK]
+            query = select(StatementRow).where(
+                StatementRow.source_id.in_({s for s, _ in chunk}),
+                StatementRow.key_digest.in_({d for _, d in chunk}),
+            )
+            asked = set(chunk)
+            for row in self.session.scalars(query):
+                if (row.source_id, row.key_digest) in asked:
+                    found[row.source_id][row.key_digest] = row
         return found
 
     @staticmethod
