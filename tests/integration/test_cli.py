@@ -230,6 +230,22 @@ def test_eval_scores_the_corpus_and_can_gate_on_a_floor(cli):
     assert "No such file" in cli("eval", str(CORPUS), str(CORPUS / "nope.yaml"), expect=2).stderr
 
 
+def test_eval_holds_apart_the_sealed_batches_it_is_told_of(cli):
+    """`--sealed FILE` reports the studied documents apart from the sealed, held-apart ones;
+    a file that is not there is a one-line error."""
+    args = ("eval", str(CORPUS / "docs"), str(CORPUS / "annotations"), "--cut", "2025-12-01")
+    splits = json.loads(cli(*args, "--sealed", "2026-sealed.yaml", "--json").stdout)["splits"]
+    studied = next(v for k, v in splits.items() if k.startswith("studied"))
+    held = next(v for k, v in splits.items() if k.startswith("held apart by time"))
+    assert held["documents"] == 41
+    assert studied["documents"] > 0
+    plain = json.loads(cli(*args, "--json").stdout)["splits"]
+    later = next(v for k, v in plain.items() if k.startswith("held apart by time"))
+    assert later["documents"] == held["documents"] + studied["documents"]
+    error = cli(*args, "--sealed", "nope.yaml", expect=2).stderr
+    assert error.strip().startswith("error: --sealed: no annotation file 'nope.yaml'")
+
+
 def test_state_shows_positions_and_facts_with_sources(cli, config_dir, feeds):
     """After a poll, `tracker state` lists each position and fact with the sources behind it."""
     feeds.set("/wire.xml", rss(item("g1", "Putin agrees to energy halt", PUTIN)))

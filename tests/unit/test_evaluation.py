@@ -55,3 +55,27 @@ def test_scores_count_true_and_false_positives_and_misses():
     assert round(report.positions.f1, 2) == 0.4
     assert report.facts.f1 == 1.0
     assert report.positions.misses == ["zelenskiy ceasefire supports", "us peace_talks supports"]
+
+
+def test_sealed_batches_alone_are_held_apart_once_later_documents_are_studied():
+    """With a sealed batch named, later documents outside it count as studied, and the
+    held-apart sets (by time, by publisher) are the sealed documents alone."""
+    from datetime import date
+
+    from tracker.domain.evaluation import DocMeta, split
+
+    cut = date(2025, 12, 1)
+    docs = [
+        DocMeta("old", date(2025, 6, 1), "tass.com"),
+        DocMeta("studied", date(2026, 1, 5), "unn.ua"),
+        DocMeta("sealed-known-site", date(2026, 2, 1), "unn.ua"),
+        DocMeta("sealed-new-site", date(2026, 2, 2), "apa.az"),
+    ]
+    plain = split(docs, cut)
+    assert plain.later == ("studied", "sealed-known-site", "sealed-new-site")
+    assert plain.other_sites == ("studied", "sealed-known-site", "sealed-new-site")
+    sealed = split(docs, cut, {"sealed-known-site", "sealed-new-site"})
+    assert sealed.tuned == ("old",)
+    assert sealed.studied == ("studied",)
+    assert sealed.later == ("sealed-known-site", "sealed-new-site")
+    assert sealed.other_sites == ("sealed-new-site",)  # unn.ua has a studied document
