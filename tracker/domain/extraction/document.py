@@ -67,13 +67,20 @@ _SAMPLE = 4_000
 _MAJORITY = 0.5
 
 
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
+
+
 def script_of(text: str) -> str:
     """Return the script most of a text's letters are written in ("LATIN", "CYRILLIC", "CJK")."""
+    sample = text[:_SAMPLE]
+    latin = len(_LATIN_LETTER.findall(sample))  # the common case, counted without a lookup
     scripts = Counter(
         unicodedata.name(char, "UNKNOWN").split(" ", 1)[0]
-        for char in text[:_SAMPLE]
+        for char in _LATIN_LETTER.sub("", sample)
         if char.isalpha()
     )
+    if latin:
+        scripts["LATIN"] += latin
     if not scripts:
         return ""
     script, count = scripts.most_common(1)[0]

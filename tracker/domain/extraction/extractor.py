@@ -15,7 +15,7 @@ from tracker.domain.extraction.holders import document_context
 from tracker.domain.extraction.mentions import find_issues
 from tracker.domain.extraction.positions import sentence_positions
 from tracker.domain.extraction.reading import Draft
-from tracker.domain.extraction.text import split_sentences
+from tracker.domain.extraction.text import Sentence, split_sentences
 from tracker.domain.extraction.vocabulary import Vocabulary
 
 _PLAN_WORDS = re.compile(
@@ -62,8 +62,8 @@ class RuleExtractor:
         if not text.strip() or self.vocabulary.about_elsewhere(text):
             return Extraction()  # the Korean armistice, a Gaza truce: another story's claims
         sentences = split_sentences(text)
-        ctx = document_context(self.vocabulary, text, document.speaker)
-        ctx.focus = self._dominant_issue(text)
+        ctx = document_context(self.vocabulary, sentences, document.speaker)
+        ctx.focus = self._dominant_issue(sentences)
         points = plan_points(document, text) if ctx.voice else []
         drafts: list[Draft] = []
         facts: list[FactClaim] = []
@@ -89,9 +89,14 @@ class RuleExtractor:
                     facts.append(fact)
         return Extraction(merge(drafts, document.id), facts)
 
-    def _dominant_issue(self, text: str) -> tuple[str, ...]:
+    def _dominant_issue(self, sentences: list[Sentence]) -> tuple[str, ...]:
         """The issue named most often: what "the idea" means before anything was named."""
-        mentions = [m.issue for m in find_issues(text, self.vocabulary, ()) if not m.anaphoric]
+        mentions = [
+            m.issue
+            for s in sentences
+            for m in find_issues(s.text, self.vocabulary, ())
+            if not m.anaphoric
+        ]
         if not mentions:
             return ()
         return (max(set(mentions), key=mentions.count),)

@@ -52,9 +52,12 @@ class DocContext:
         return actor.id if actor.kind == "person" or person else holder
 
 
-def document_context(vocab: Vocabulary, text: str, speaker_line: str) -> DocContext:
-    """Read who speaks and who is most mentioned, for pronouns and collectives."""
-    named = [m.label for m in vocab.actor_names.finditer(text)]
+def document_context(
+    vocab: Vocabulary, sentences: Sequence[Sentence], speaker_line: str
+) -> DocContext:
+    """Read who speaks and who is most mentioned, for pronouns and collectives (sentence by
+    sentence: each sentence's matches are then at hand when it is read)."""
+    named = [m.label for s in sentences for m in vocab.actor_names.finditer(s.text)]
     kinds = {a.id: a.kind for a in vocab.actors}
     named_in_speaker = speaker_line.split("(", maxsplit=1)[0]
     speaker_ids = {m.label for m in vocab.actor_names.finditer(named_in_speaker)}

@@ -94,10 +94,20 @@ class PhraseSet:
     ) -> None:
         flags = 0 if case_sensitive else re.IGNORECASE
         self._index: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+        # phrases of two plain first words ("the Kremlin", "peace talks"), indexed by both:
+        # tried only where that pair of words stands, not at every "the"
+        self._pairs: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+        self._pair_firsts: frozenset[str] = frozenset()
         for label, phrase in sorted(set(phrases)):
             regex = re.compile(compile_phrase(phrase, plurals=plurals) + r"(?!\w)", flags)
+            pairs = self._pair_keys(phrase, plurals=plurals)
+            for key in pairs:
+                self._pairs.setdefault(key, []).append((label, regex))
+            if pairs:
+                continue
             for key in self._keys(phrase, plurals=plurals and len(phrase.split()) == 1):
                 self._index.setdefault(key, []).append((label, regex))
+        self._pair_firsts = frozenset(key.split(" ", 1)[0] for key in self._pairs)
         # the same sentence is read by several steps (actors before and after its speaker is
         # known, relevance, facts): its matches are kept for the last few texts
         self._recent: dict[str, tuple[Match, ...]] = {}
@@ -114,6 +124,17 @@ class PhraseSet:
             if len(self._by_word) < _WORDS:
                 self._by_word[word] = found
         return found
+
+    @staticmethod
+    def _pair_keys(phrase: str, *, plurals: bool) -> set[str]:
+        """The "first second" word pairs a phrase can begin with, if both are plain words."""
+        tokens = phrase.split()
+        if len(tokens) < 2 or (plurals and len(tokens) == 2):  # noqa: PLR2004 - two words
+            return set()
+        firsts, seconds = tokens[0].split("|"), tokens[1].split("|")
+        if not all(_WHOLE.fullmatch(w) for w in firsts + seconds):
+            return set()
+        return {f"{a.lower()} {b.lower()}" for a in firsts for b in seconds}
 
     @staticmethod
     def _keys(phrase: str, *, plurals: bool = False) -> set[str]:
@@ -140,9 +161,16 @@ class PhraseSet:
 
     def _scan(self, text: str) -> Iterator[Match]:
         found: list[tuple[int, int, str]] = []
-        candidates = self._candidates
-        for start, word in _tokens(text):
-            for label, regex in candidates(word):
+        known, candidates, pairs = self._by_word, self._candidates, self._pairs
+        firsts = self._pair_firsts
+        tokens = _tokens(text)
+        for position, (start, word) in enumerate(tokens):
+            tried = known.get(word)  # most words: remembered, and no phrase starts there
+            if tried is None:
+                tried = candidates(word)
+            if word in firsts and position + 1 < len(tokens):
+                tried = (*tried, *pairs.get(f"{word} {tokens[position + 1][1]}", ()))
+            for label, regex in tried:
                 hit = regex.match(text, start)
                 if hit:
                     found.append((start, -hit.end(), label))
@@ -154,9 +182,13 @@ class PhraseSet:
 
     def search(self, text: str) -> Match | None:
         """Return the first match (the longest at the first place one starts), or None."""
-        for start, word in _tokens(text):
+        tokens = _tokens(text)
+        for position, (start, word) in enumerate(tokens):
             best: tuple[int, str] | None = None
-            for label, regex in self._candidates(word):
+            tried = self._candidates(word)
+            if word in self._pair_firsts and position + 1 < len(tokens):
+                tried = (*tried, *self._pairs.get(f"{word} {tokens[position + 1][1]}", ()))
+            for label, regex in tried:
                 hit = regex.match(text, start)
                 if hit and (best is None or hit.end() > best[0]):
                     best = (hit.end(), label)
