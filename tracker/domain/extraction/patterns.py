@@ -129,7 +129,7 @@ class PhraseSet:
     def _pair_keys(phrase: str, *, plurals: bool) -> set[str]:
         """The "first second" word pairs a phrase can begin with, if both are plain words."""
         tokens = phrase.split()
-        if len(tokens) < 2 or (plurals and len(tokens) == 2):  # noqa: PLR2004 - two words
+        if len(tokens) < 2 or (plurals and len(tokens) == 2):
             return set()
         firsts, seconds = tokens[0].split("|"), tokens[1].split("|")
         if not all(_WHOLE.fullmatch(w) for w in firsts + seconds):
