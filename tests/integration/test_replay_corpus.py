@@ -16,9 +16,10 @@ ANNOTATIONS = Path(__file__).resolve().parents[1] / "corpus" / "annotations"
 # Of the position alerts that reach readers at once (claims below the topic's
 # review.min_confidence wait for an editor instead), the share their documents' annotations
 # hold. Measured 0.76 on 128 documents (58 alerts, 44 right); with the 41 of the sealed 2026
-# batch added, which nobody tuned on, 0.74 (73 alerts, 54 right). The aim is 0.8; the floor
+# batch added, which nobody tuned on, 0.74 (73 alerts, 54 right), then 0.76 (76 alerts, 58
+# right) once announcements of talks stopped counting as stances. The aim is 0.8; the floor
 # only rises while the corpus stays the same.
-PRECISION_FLOOR = 0.72
+PRECISION_FLOOR = 0.74
 
 
 @pytest.fixture

@@ -268,8 +268,6 @@ VERDICTS_FOR = (
     "must begin|start|happen|come",
     "should begin|start|happen|come",
     "needs to happen",
-    "will|would|to take place",
-    "will|would be held",
     "will|would resume|continue",
     "is|was|are|were|be fine",
     "is|was|are|were|be acceptable",

@@ -403,7 +403,15 @@ def _asserted(reading: Reading, mention: IssueMention) -> list[Draft]:
     asserted = _stance(reading, fake, mention)
     if asserted is None:
         return []
+    if asserted is Stance.SUPPORTS and verdict is None and not _DUTY.search(between):
+        return []  # "talks will start on Friday": an announcement, nobody's stance
     return [Draft(a, mention.issue, asserted, reading.sentence, basis="asserted") for a in names]
+
+
+# what makes an issue said without a stance verb a demand: "Ukraine has to cede land"
+_DUTY = re.compile(
+    r"\b(?:should|must|has to|have to|had to|needs? to|ought to|shall)\b", re.IGNORECASE
+)
 
 
 def _pronoun_objects(reading: Reading) -> list[IssueMention]:
