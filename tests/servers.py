@@ -306,3 +306,15 @@ def gzip_bomb(megabytes: int = 200) -> Callable[[BaseHTTPRequestHandler], None]:
             req.wfile.write(bomb)
 
     return handler
+
+
+def wait_until(
+    predicate: Callable[[], bool], timeout: float = 45.0, what: str = "condition"
+) -> None:
+    """Wait until `predicate()` holds; fail the test saying what never happened."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RUN_ID, RedisTarget
+from tests.servers import wait_until  # noqa: F401 - the e2e tests import it from here
 
 
 class Worker:
@@ -109,14 +109,3 @@ def start_worker(worker_env, tmp_path) -> Iterator[Callable[..., Worker]]:
     yield start
     for worker in workers:
         worker.stop()
-
-
-def wait_until(
-    predicate: Callable[[], bool], timeout: float = 45.0, what: str = "condition"
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")

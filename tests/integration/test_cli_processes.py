@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 
 from tests.integration.conftest import TRACKER
 from tests.integration.helpers import PUTIN
-from tests.servers import item, rss
+from tests.servers import item, rss, wait_until
 
 
 @pytest.fixture
@@ -44,15 +43,6 @@ def start(cli, tmp_path) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
             proc.wait()
 
 
-def _wait(predicate: Callable[[], bool], what: str, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-
-
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_worker_and_beat_poll_a_source_and_stop_warmly(cli, start, config_dir, feeds, tmp_path):
     """Beat sends the tick, the worker takes it and polls the source; SIGTERM stops both
@@ -68,7 +58,7 @@ def test_worker_and_beat_poll_a_source_and_stop_warmly(cli, start, config_dir, f
         (row,) = [json.loads(line) for line in cli("sources", "list", "--json").stdout.splitlines()]
         return row["polls"] >= 1 and row["status"] == "ok"
 
-    _wait(polled, "the worker to poll the source")
+    wait_until(polled, 90.0, "the worker to poll the source")
     assert "statement.new" in cli("events", "list").stdout
     assert worker.poll() is None
     assert beat.poll() is None

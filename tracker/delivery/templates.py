@@ -62,38 +62,8 @@ def _when(value: object) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _plain_diff(text: str) -> str:
-    """Plain text a person reads: "talks [could → will not] resume", "[added: on Monday]"."""
-    out, last = [], 0
-    hunks = list(_HUNK.finditer(text))
-    index = 0
-    while index < len(hunks):
-        hunk = hunks[index]
-        out.append(text[last : hunk.start()])
-        following = hunks[index + 1] if index + 1 < len(hunks) else None
-        if (
-            hunk.group(1) is not None
-            and following is not None
-            and following.group(2) is not None
-            and not text[hunk.end() : following.start()].strip()
-        ):
-            out.append(f"[{hunk.group(1).strip()} \u2192 {following.group(2).strip()}]")
-            last, index = following.end(), index + 2
-            continue
-        if hunk.group(1) is not None:
-            out.append(f"[removed: {hunk.group(1).strip()}]")
-        else:
-            out.append(f"[added: {hunk.group(2).strip()}]")
-        last, index = hunk.end(), index + 1
-    out.append(text[last:])
-    return "".join(out)
-
-
-def _diff(value: object, fmt: str) -> str:
-    """Render `[-removed-] {+added+}` hunks for the format."""
-    text = str(value or "")
-    if fmt == "text":
-        return _plain_diff(text)
+def _pieces(text: str) -> list[tuple[str, str]]:
+    """Split a word diff into ("same" | "del" | "ins", words) pieces."""
     pieces, last = [], 0
     for hunk in _HUNK.finditer(text):
         pieces.append(("same", text[last : hunk.start()]))
@@ -102,6 +72,33 @@ def _diff(value: object, fmt: str) -> str:
         )
         last = hunk.end()
     pieces.append(("same", text[last:]))
+    return pieces
+
+
+_PLAIN = {"del": "[removed: {}]", "ins": "[added: {}]"}
+
+
+def _plain_diff(pieces: list[tuple[str, str]]) -> str:
+    """Plain text a person reads: "talks [could \u2192 will not] resume", "[added: on Monday]"."""
+    out, index = [], 0
+    while index < len(pieces):
+        kind, part = pieces[index]
+        after = pieces[index + 1 : index + 3]
+        replaced = [k for k, _ in after] == ["same", "ins"] and not after[0][1].strip()
+        if kind == "del" and replaced:
+            out.append(f"[{part.strip()} \u2192 {after[1][1].strip()}]")  # [-a-] {+b+}
+            index += 3
+            continue
+        out.append(part if kind == "same" else _PLAIN[kind].format(part.strip()))
+        index += 1
+    return "".join(out)
+
+
+def _diff(value: object, fmt: str) -> str:
+    """Render `[-removed-] {+added+}` hunks for the format."""
+    pieces = _pieces(str(value or ""))
+    if fmt == "text":
+        return _plain_diff(pieces)
     if fmt == "markdown":
         marks = {"same": "{}", "del": "~~{}~~", "ins": "**{}**"}
         return "".join(

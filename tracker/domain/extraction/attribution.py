@@ -8,7 +8,7 @@ import re
 from tracker.domain.extraction.holders import proposal_owner, subject_of
 from tracker.domain.extraction.mentions import ActorMention
 from tracker.domain.extraction.patterns import Match
-from tracker.domain.extraction.reading import Reading
+from tracker.domain.extraction.reading import DUTY, Reading
 from tracker.domain.extraction.text import Sentence
 
 _AGREE = re.compile(r"^agree", re.IGNORECASE)
@@ -20,9 +20,7 @@ _GRATITUDE = re.compile(r"^(?:thank|grateful|gratitude)", re.IGNORECASE)
 _WITH = re.compile(r"^\s*with\s+$", re.IGNORECASE)
 
 
-_OBLIGATION = re.compile(
-    r"\b(?:should|must|ought to|has to|have to|needs? to)\s+(?:\w+\s+)?$", re.IGNORECASE
-)
+_OBLIGATION = re.compile(rf"\b(?:{DUTY})\s+(?:\w+\s+)?$", re.IGNORECASE)
 
 
 _INFINITIVE_LINK = re.compile(r"^\s*(?:to|and)\s+$", re.IGNORECASE)
@@ -46,7 +44,7 @@ def _reporter(reading: Reading, cue: Match) -> str | None:
     for earlier in reversed(
         [c for c in reading.cues if c.end <= cue.start and c.label == "reporting"]
     ):
-        if _BY_AGENT.match(reading.text[earlier.end : earlier.end + 4] + " "):
+        if _BY_AFTER.match(reading.text, earlier.end):
             continue  # "the truce announced by Russia": a participle, nobody speaking
         ctx = reading.ctx
         subjects = subject_of(reading.text, reading.actors, earlier, ctx.vocab, reading.cues)
@@ -57,6 +55,7 @@ def _reporter(reading: Reading, cue: Match) -> str | None:
 
 
 _BY_AGENT = re.compile(r"^\s+(?:from|by)\s+$", re.IGNORECASE)
+_BY_AFTER = re.compile(r"\s+by\b", re.IGNORECASE)  # "the truce announced by Russia"
 
 
 def _agents_after(reading: Reading, cue: Match) -> list[ActorMention]:
@@ -117,21 +116,6 @@ _TITLES = re.compile(
     r"^(?:(?:[A-Z][\w.\u2019'-]*|spokes\w+|aide|adviser|envoy|minister|secretary|"
     r"press secretary|foreign policy)\s+){0,4}$"
 )
-
-
-def trailing_source(reading: Reading) -> str | None:
-    """ "..., the Kremlin said" / "..., the head of the Russian delegation added": whoever
-    the closing attribution names, a person or not."""
-    text = reading.text
-    reports = [c for c in reading.cues if c.label == "reporting"]
-    if not reports or len(text[reports[-1].end :].split()) > 8:
-        return None
-    cue = reports[-1]
-    comma = text.rfind(",", 0, cue.start)
-    if comma < 0 or len(text[comma : cue.start].split()) > 8:
-        return None
-    named = [a for a in reading.actors if comma < a.start < cue.end + 40 and len(a.actors) == 1]
-    return named[0].actors[0] if named else None
 
 
 def attributed_person(

@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 
 from tracker.domain.claims import Stance
-from tracker.domain.extraction.attribution import attributed_person, holders_of, trailing_source
+from tracker.domain.extraction.attribution import attributed_person, holders_of
 from tracker.domain.extraction.chains import STANCE_LABELS, chain, chain_claims, compose
 from tracker.domain.extraction.conditions import INTRODUCES_CONDITION, conditional
 from tracker.domain.extraction.holders import (
@@ -19,6 +19,7 @@ from tracker.domain.extraction.holders import (
 from tracker.domain.extraction.mentions import ActorMention, IssueMention, find_cues, find_issues
 from tracker.domain.extraction.patterns import Match
 from tracker.domain.extraction.reading import (
+    DUTY,
     FLIP,
     IF_THEN,
     IRREALIS,
@@ -409,9 +410,7 @@ def _asserted(reading: Reading, mention: IssueMention) -> list[Draft]:
 
 
 # what makes an issue said without a stance verb a demand: "Ukraine has to cede land"
-_DUTY = re.compile(
-    r"\b(?:should|must|has to|have to|had to|needs? to|ought to|shall)\b", re.IGNORECASE
-)
+_DUTY = re.compile(rf"\b(?:{DUTY})\b", re.IGNORECASE)
 
 
 def _pronoun_objects(reading: Reading) -> list[IssueMention]:
@@ -437,11 +436,9 @@ def _read(sentence: Sentence, ctx: DocContext) -> Reading:
     cues = [
         c for c in cues if not any(a.kind == "name" and a.start <= c.start < a.end for a in actors)
     ]
-    reading = Reading(
+    return Reading(
         sentence, ctx, speaker, actors, cues, person, attributed_person(sentence, actors, cues)
     )
-    reading.source = trailing_source(reading)
-    return reading
 
 
 def _proposal(reading: Reading, issues: list[IssueMention], drafts: list[Draft]) -> list[Draft]:

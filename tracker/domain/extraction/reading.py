@@ -12,6 +12,8 @@ from tracker.domain.extraction.mentions import ActorMention, IssueMention
 from tracker.domain.extraction.patterns import Match
 from tracker.domain.extraction.text import Sentence
 
+# the modals of a duty or a demand ("Ukraine has to cede land")
+DUTY = r"should|must|ought to|has to|have to|had to|needs? to|shall"
 MODAL = re.compile(
     r"\b(?:should|must|will|would|shall|might|may|could|can|has to|have to|had to|needs? to)\b",
     re.IGNORECASE,
@@ -96,7 +98,6 @@ class Reading:
     subject_ends: dict[int, int] = field(default_factory=dict)  # cue start -> end of its subject
     named: dict[int, bool] = field(default_factory=dict)  # cue start -> its holder is named
     issues: list[IssueMention] = field(default_factory=list)  # the issues the sentence names
-    source: str | None = None  # whoever a closing attribution names (", the Kremlin said")
 
     @property
     def text(self) -> str:
@@ -121,10 +122,24 @@ class Reading:
         actor = self.ctx.vocab.actor(self.ctx.speaker) if self.ctx.speaker else None
         return self.ctx.speaker_person or (actor is not None and actor.kind == "person")
 
+    def closing_source(self) -> str | None:
+        """ "..., the Kremlin said" / "..., the head of the Russian delegation added": whoever
+        the closing attribution names, a person or not."""
+        text = self.text
+        reports = [c for c in self.cues if c.label == "reporting"]
+        if not reports or len(text[reports[-1].end :].split()) > 8:
+            return None
+        cue = reports[-1]
+        comma = text.rfind(",", 0, cue.start)
+        if comma < 0 or len(text[comma : cue.start].split()) > 8:
+            return None
+        named = [a for a in self.actors if comma < a.start < cue.end + 40 and len(a.actors) == 1]
+        return named[0].actors[0] if named else None
+
     def default_holder(self) -> list[str]:
         """Whose stance an impersonal sentence states: its quoted speaker, the one named in
         a trailing attribution (", the Kremlin said"), or the voice."""
-        who = self.speaker or self.attribution or self.source or self.ctx.voice
+        who = self.speaker or self.attribution or self.closing_source() or self.ctx.voice
         return [self.own(who)] if who else []
 
 
