@@ -368,7 +368,7 @@ def _record_all(
             uow.statements.flush()  # every version of the batch, which the claims refer to
             return recorded
     except Exception:
-        log.warning("recording the batch at once failed; recording each source alone")
+        log.exception("recording the batch at once failed; recording each source alone")
     for row in rows.values():  # what the failed attempt changed in them is undone
         uow.session.refresh(row)
     return {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import and_, or_, select, text
 from sqlalchemy.orm import Session
@@ -18,7 +19,10 @@ _CHUNK = 500  # keeps IN (...) lists well under every driver's parameter limit
 CLUSTERS_LOCK_KEY = zlib.crc32(b"story-clusters") - 2**31
 
 
-def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+_T = TypeVar("_T")
+
+
+def _chunks(values: Sequence[_T]) -> Iterable[Sequence[_T]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
 
@@ -31,13 +35,7 @@ class StatementRepository:
 
     def stored(self, source_id: str, digests: Sequence[str]) -> dict[str, StatementRow]:
         """Return the stored statements of `source_id` with these key digests, by digest."""
-        found: dict[str, StatementRow] = {}
-        for chunk in _chunks(digests):
-            query = select(StatementRow).where(
-                StatementRow.source_id == source_id, StatementRow.key_digest.in_(chunk)
-            )
-            found.update((row.key_digest, row) for row in self.session.scalars(query))
-        return found
+        return self.stored_by_source({source_id: digests})[source_id]
 
     def stored_by_source(
         self, wanted: Mapping[str, Sequence[str]]
@@ -46,8 +44,7 @@ class StatementRepository:
         per source), by source id then digest; every source asked for has an entry."""
         pairs = [(source_id, d) for source_id, digests in wanted.items() for d in digests]
         found: dict[str, dict[str, StatementRow]] = {source_id: {} for source_id in wanted}
-        for start in range(0, len(pairs), _CHUNK):
-            chunk = pairs[start : start + _CHUNK]
+        for chunk in _chunks(pairs):
             query = select(StatementRow).where(
                 StatementRow.source_id.in_({s for s, _ in chunk}),
                 StatementRow.key_digest.in_({d for _, d in chunk}),
